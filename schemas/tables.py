@@ -1,0 +1,59 @@
+"""The lake's Arrow schemas, declared explicitly (never inferred from the first record).
+
+``ARTICLES`` and ``REJECTS`` are the logical tables a user queries. The Parquet files on disk are
+hive-partitioned: ``articles/site=<host>/month=<YYYY-MM>/part-*.parquet``. Partition columns are
+stored in the directory names only (the standard hive layout), so the *file* schema is the
+logical schema minus the partition columns (``ARTICLES_FILE``). A row with no site or no date goes
+to the hive null partition ``__HIVE_DEFAULT_PARTITION__``, which DuckDB and pyarrow read as NULL.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+PIPELINE_VERSION = "0.1.0"
+
+TS = pa.timestamp("us", tz="UTC")
+
+IMAGE = pa.struct([pa.field("url", pa.string(), nullable=False), pa.field("caption", pa.string())])
+
+ARTICLES = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),          # sha256 of the source path, 32 hex
+        pa.field("source_file", pa.string(), nullable=False),     # path relative to the landing zone
+        pa.field("content_sha256", pa.string(), nullable=False),  # of the raw bytes
+        pa.field("raw_format", pa.string(), nullable=False),      # html | markdown+front_matter | markdown | text
+        pa.field("charset", pa.string()),                          # charset the raw bytes were decoded with
+        pa.field("url", pa.string()),
+        pa.field("site", pa.string()),                              # host of the canonical URL; partition key
+        pa.field("title", pa.string()),
+        pa.field("author", pa.string()),
+        pa.field("published_at", TS),                               # the instant; see published_tz
+        pa.field("published_tz", pa.string()),                      # the page's own offset, "+08:00"
+        pa.field("month", pa.string()),                             # "YYYY-MM" in the page's zone; partition key
+        pa.field("categories", pa.list_(pa.string()), nullable=False),
+        pa.field("tags", pa.list_(pa.string()), nullable=False),
+        pa.field("lang", pa.string()),
+        pa.field("summary", pa.string()),
+        pa.field("text", pa.string(), nullable=False),              # plain text, one paragraph per line
+        pa.field("images", pa.list_(IMAGE), nullable=False),
+        pa.field("char_count", pa.int32(), nullable=False),
+        pa.field("ingested_at", TS, nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+    ]
+)
+
+PARTITION_KEYS = ("site", "month")
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+ARTICLES_FILE = pa.schema([f for f in ARTICLES if f.name not in PARTITION_KEYS])
+
+REJECTS = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("content_sha256", pa.string()),   # null when the file could not be read at all
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("ingested_at", TS, nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+    ]
+)
