@@ -57,3 +57,38 @@ REJECTS = pa.schema(
         pa.field("pipeline_version", pa.string(), nullable=False),
     ]
 )
+
+# --- operational tables (the lake's own bookkeeping) -------------------------------------------
+
+LEDGER = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),     # path relative to the landing zone
+        pa.field("size", pa.int64(), nullable=False),
+        pa.field("mtime_ns", pa.int64(), nullable=False),
+        pa.field("content_sha256", pa.string()),                  # null when the file could not be read
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("outcome", pa.string(), nullable=False),         # article | reject
+        pa.field("data_file", pa.string(), nullable=False),       # lake-relative Parquet file holding its row
+        pa.field("run_id", pa.string(), nullable=False),          # run that last wrote its row
+        pa.field("seen_at", TS, nullable=False),
+    ]
+)
+
+RUNS = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("flow", pa.string(), nullable=False),            # ingest | backfill | compact
+        pa.field("started_at", TS, nullable=False),
+        pa.field("finished_at", TS),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("landing", pa.string()),
+        pa.field("files_seen", pa.int64(), nullable=False),
+        pa.field("files_new", pa.int64(), nullable=False),
+        pa.field("files_changed", pa.int64(), nullable=False),
+        pa.field("files_unchanged", pa.int64(), nullable=False),
+        pa.field("files_reprocessed", pa.int64(), nullable=False),   # backfill: same content, extracted again
+        pa.field("articles_written", pa.int64(), nullable=False),
+        pa.field("rejects_written", pa.int64(), nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+    ]
+)

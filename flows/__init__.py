@@ -1,0 +1,1 @@
+"""The imperative shell: discovery, batching, Prefect tasks, Parquet writing, the ledger, the CLI."""

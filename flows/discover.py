@@ -1,0 +1,73 @@
+"""Find the raw files in a landing zone: a stat per file, no reads.
+
+Never follows a symlink out of the landing zone; skips folders (even one named ``x.html``) and the
+hidden files that editors and sync tools leave behind.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+from typing import Iterator
+
+import fsspec
+
+RAW_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".txt", ".md", ".markdown", ".text")
+
+
+@dataclass(frozen=True)
+class RawFile:
+    source_file: str   # posix path relative to the landing root: the file's identity in the lake
+    size: int
+    mtime_ns: int
+    problem: str | None = None   # set when the file must become a reject without being read
+
+
+def is_raw_name(name: str) -> bool:
+    base = posixpath.basename(name)
+    return not base.startswith(".") and base.lower().endswith(RAW_SUFFIXES)
+
+
+def discover(landing: str) -> Iterator[RawFile]:
+    """Yield the landing zone's raw files in a stable order (sorted by relative path)."""
+    fs, root = fsspec.core.url_to_fs(landing)
+    if fs.protocol in ("file", "local") or "file" in fs.protocol:
+        yield from _discover_local(root)
+        return
+    root = root.rstrip("/")
+    for path, info in sorted(fs.find(root, detail=True).items()):
+        if info.get("type") != "file":
+            continue
+        rel = path[len(root):].lstrip("/")
+        if is_raw_name(rel):
+            mtime = info.get("LastModified") or info.get("mtime") or 0
+            mtime_ns = int(mtime.timestamp() * 1e9) if hasattr(mtime, "timestamp") else int(float(mtime) * 1e9)
+            yield RawFile(rel, int(info.get("size") or 0), mtime_ns)
+
+
+def _discover_local(root: str) -> Iterator[RawFile]:
+    real_root = os.path.realpath(root)
+    if not os.path.isdir(real_root):
+        raise FileNotFoundError(f"landing zone {root!r} is not a folder")
+    for dirpath, dirnames, filenames in os.walk(real_root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, real_root).replace(os.sep, "/")
+            if not is_raw_name(rel):
+                continue
+            if os.path.islink(full):
+                target = os.path.realpath(full)
+                if os.path.commonpath([target, real_root]) != real_root:
+                    # never followed; still accounted for, as a reject
+                    yield RawFile(rel, 0, 0, "symlink points outside the landing zone; not followed")
+                    continue
+            try:
+                st = os.stat(full)
+            except OSError as exc:
+                yield RawFile(rel, 0, 0, f"cannot stat the file ({exc.strerror or exc}); broken symlink?")
+                continue
+            if not os.path.isfile(full):
+                yield RawFile(rel, 0, 0, "not a regular file (device, FIFO or socket)")
+                continue
+            yield RawFile(rel, st.st_size, st.st_mtime_ns)

@@ -1,0 +1,44 @@
+"""DuckDB over the lake: views ``articles``, ``rejects``, ``runs`` and ``ledger``.
+
+The connection is an in-memory DuckDB database whose views read the lake's Parquet files, so a
+user's SQL can read the lake but never change it.
+"""
+from __future__ import annotations
+
+import duckdb
+
+from flows.lake import Lake
+from schemas import ARTICLES, LEDGER, REJECTS, RUNS
+
+_HIVE = "hive_partitioning = true, hive_types = {'site': 'VARCHAR', 'month': 'VARCHAR'}"
+# view -> (files under the lake root, read_parquet options, declared schema)
+VIEWS = {
+    "articles": ("articles/**/*.parquet", _HIVE, ARTICLES),
+    "rejects": ("rejects/*.parquet", "union_by_name = true", REJECTS),
+    "runs": ("_runs/*.parquet", "union_by_name = true", RUNS),
+    "ledger": ("_ledger/ledger.parquet", "", LEDGER),
+}
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def connect(lake_root: str) -> duckdb.DuckDBPyConnection:
+    lake = Lake(lake_root)
+    con = duckdb.connect(":memory:")
+    prefix = lake.root
+    if not lake.local:
+        con.register_filesystem(lake.fs)
+        protocol = lake.fs.protocol if isinstance(lake.fs.protocol, str) else lake.fs.protocol[0]
+        prefix = f"{protocol}://{lake.root}"
+    for name, (pattern, opts, schema) in VIEWS.items():
+        columns = ", ".join(f'"{c}"' for c in schema.names)   # the declared order, hive keys included
+        if lake.fs.glob(lake.path(pattern)):
+            args = f", {opts}" if opts else ""
+            source = f"read_parquet({_quote(prefix + '/' + pattern)}{args})"
+        else:  # an empty lake still has its tables, with their declared columns
+            con.register(f"_{name}_empty", schema.empty_table())
+            source = f"_{name}_empty"
+        con.execute(f"CREATE VIEW {name} AS SELECT {columns} FROM {source}")
+    return con
