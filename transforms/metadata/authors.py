@@ -26,7 +26,7 @@ _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'’\-]*\.?(?:\s+(?:[A-Z][A-Za-z'’\-]*
 _NICK = re.compile(rf"^[{_CJK}A-Za-z0-9_\-·.]{{2,20}}$")
 # Words that make a "name" an organisation, a role or a plain word instead of a person.
 _NOT_PERSON = re.compile(
-    r"(公司|集团|中心|频道|新闻|财经|日报|晚报|周刊|杂志|app|来源|本报|本刊|"
+    r"(公司|集团|中心|频道|新闻|综合|网友|楼主|名家|供稿|客户端|网络|科技|传媒|工作室|财经|日报|晚报|周刊|杂志|app|来源|本报|本刊|"
     r"编辑|记者|通讯员|作者|实习生|责编|原创|转载|未知|匿名|佚名|admin|管理员|小编|首页|评论|阅读|分享|返回|更多|热门|"
     r"图片|视频|发布|时间|日期|今天|昨天|专栏|栏目|据|称|表示|认为|指出|透露|报道)", re.I)
 _ORG_SUFFIX = re.compile(r"^.{2,}(网|报|社|台|刊|站|局|院|厅|委|部)$")
@@ -42,7 +42,7 @@ _DATE_NAME_COUNT = re.compile(rf"^\s*{_DATE}\s+(\S+(?:\s+\S+)?)\s+{_COUNT}\s*$",
 _DATE_NAME = re.compile(rf"^\s*{_DATE}\s+(\S{{2,20}})\s*$")
 _NAME_DATE = re.compile(rf"^\s*([^\d\s]{{2,10}})\s*{_DATE}\s*$")
 _AFTER_LABEL_STOP = re.compile(rf"\s*(?:通讯员|实习生|编辑|责编|责任编辑|摄影|来源|校对|审核|{_DATE}|{_COUNT}).*$", re.I)
-_NAME_SPLIT = re.compile(r"\s*(?:[、,，;；&]|\s+and\s+|\s+)\s*")
+_NAME_SPLIT = re.compile(r"\s*(?:[、,，;；]|\s+and\s+|\s+)\s*")
 _MAX_LINE = 60
 
 

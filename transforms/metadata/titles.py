@@ -11,9 +11,10 @@ import unicodedata
 
 _WS = re.compile(r"\s+")
 # Separators between title and site name. A plain hyphen only counts with spaces around it
-# (``GPT-4``, ``2018-05-22`` must survive); ``_``, ``|``, ``｜``, ``--`` count bare. The Chinese dash
+# (``GPT-4``, ``2018-05-22`` must survive) or between Chinese characters (``会谈-新华网``); ``_``, ``|``, ``｜``, ``--`` count bare. The Chinese dash
 # ``——`` introduces a subtitle, not a site name, and is never a separator.
-_SEP = re.compile(r"\s+[-–·•:»]\s+|\s[-–](?!\d)|(?<!\d)[-–]\s|\s*(?:[_|｜]|--|－－)\s*")
+_SEP = re.compile(r"\s+[-–·•:»]\s+|\s[-–](?!\d)|(?<!\d)[-–]\s|(?<=[\u4e00-\u9fff）》”」])-(?=[\u4e00-\u9fff])"
+                  r"|\s*(?:[_|｜]|--|－－)\s*")
 _MAX_SITE_SEGMENT = 16   # characters in a trailing segment that is a site/section name
 _MIN_KEEP = 4            # the kept title must be at least this long
 
