@@ -29,6 +29,7 @@ class BoilerplateOptions:
 
     min_prose_tokens: int = 8          # a sentence-like line shorter than this does not count as prose
     long_line_tokens: int = 40         # a line this long with >= 2 inner marks is prose without a final mark
+    max_tokens_per_mark: int = 25     # a long line with fewer marks than one per this many tokens is not prose
     nonprose_base: float = 3.0         # every non-prose line costs this much ...
     nonprose_per_token: float = 0.5    # ... plus this much per token
     link_share_max: float = 0.5        # a block whose link text share is above this is a link block

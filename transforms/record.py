@@ -175,8 +175,8 @@ def _title_index(header: list[Block], date_idx: int | None, options: ExtractOpti
 def strip_bylines(article: Article) -> tuple[list[Block], str | None]:
     """The body with a leading byline cut off its first paragraphs, and the author the bylines name."""
     author = None
-    for b in article.dropped:
-        author = author or parse_byline(b.text)
+    for b in [*article.header, *article.dropped]:
+        author = author or (parse_byline(b.text) if b.image is None else None)
     body = list(article.body)
     for i, b in enumerate(body[:3]):
         rest, name = strip_byline(b.text)

@@ -28,7 +28,7 @@ class Article:
 
 def is_prose(block: Block, o: BoilerplateOptions) -> bool:
     return (block.image is None and not sg.is_link_block(block, o.link_share_max)
-            and sg.is_prose(block.text, o.min_prose_tokens, o.long_line_tokens))
+            and sg.is_prose(block.text, o.min_prose_tokens, o.long_line_tokens, o.max_tokens_per_mark))
 
 
 def block_score(block: Block, counts: Counter, o: BoilerplateOptions) -> float:
@@ -59,13 +59,13 @@ def densest_run(scores: list[float]) -> tuple[int, int]:
 
 
 def cut_sidebar(blocks: list[Block], start: int, end: int, o: BoilerplateOptions) -> int:
-    """New end of the run: the first sidebar opener after some prose ends the article."""
-    seen_prose = False
+    """New end of the run: the first sidebar opener with more prose above it (in the run) than below."""
+    prose = [sg.tokens(b.text) if is_prose(b, o) else 0 for b in blocks[start:end]]
+    total, above = sum(prose), 0
     for i in range(start, end):
-        b = blocks[i]
-        if seen_prose and sg.is_sidebar_opener(b.text, o.sidebar_opener_tokens) and b.link_share <= o.link_share_max:
+        if above and above >= total - above and sg.is_sidebar_opener(blocks[i].text, o.sidebar_opener_tokens):
             return i
-        seen_prose = seen_prose or is_prose(b, o)
+        above += prose[i - start]
     return end
 
 

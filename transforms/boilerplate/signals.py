@@ -12,15 +12,16 @@ from transforms.boilerplate.blocks import Block
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Punctuation inside a sentence (CJK full-width, and ASCII followed by a space or the end).
-_INNER_PUNCT = re.compile(r"[，。！？；、：]|[,;:!?.](?=\s|$)")
+# Punctuation inside a sentence: CJK full-width marks; ASCII , ; ! ? not inside a number; ASCII . and :
+# only before a space, the end or a CJK character (not in 1.5, 10:30, a.b).
+_INNER_PUNCT = re.compile(r"[，。！？；、：]|[,;!?](?!\d)|[.:](?=\s|$|[\u4e00-\u9fff])")
 _CLOSERS = "”’」』》)）]】\"' \t*_"
 _SENTENCE_END = set("。！？!?；;…")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|。。。)\s*$")
 
 _SIDEBAR_OPENER = re.compile(
     r"^(?:相关|热门|热点|热帖|热词|热榜|最新|推荐|精彩|延伸阅读|猜你喜欢|大家都在看|为您推荐|编辑推荐|今日推荐|"
-    r"排行|点击排行|阅读排行|往期|更多|专题|友情链接|网友评论|我要评论|发表评论|评论|"
+    r"排行|点击排行|阅读排行|往期|更多|专题|友情链接|网友评论|发表评论|"
     r"related|popular|recommended|latest|trending|more (?:from|stories|news)|read (?:more|next)|"
     r"you (?:may|might) also like|see also|comments?)",
     re.I,
@@ -83,18 +84,31 @@ def is_truncated(text: str) -> bool:
     return bool(_TRUNCATED.search(text.strip().rstrip(_CLOSERS)))
 
 
-def is_prose(text: str, min_tokens: int, long_tokens: int) -> bool:
-    """Sentence-like: long enough and ends like a sentence, or long with several inner marks."""
+def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: int) -> bool:
+    """Sentence-like: long enough and ends like a sentence, or long with dense inner marks.
+
+    A long line with few marks for its length (concatenated headlines of a ticker or a nav bar) is
+    not prose, even when it ends with a mark.
+    """
     t = tokens(text)
     if t < min_tokens or is_truncated(text):
         return False
-    return ends_like_sentence(text) or (t >= long_tokens and punct_count(text) >= 2)
+    marks = punct_count(text)
+    if t >= long_tokens and marks * max_tokens_per_mark < t:
+        return False
+    return ends_like_sentence(text) or (t >= long_tokens and marks >= 2)
 
 
 def is_sidebar_opener(text: str, max_tokens: int) -> bool:
-    """A short heading-like line that opens a sidebar block: 相关文章, 热门推荐, Related posts, ..."""
+    """A short heading-like line that opens a sidebar block: 相关文章, 热门推荐, Related posts, ...
+
+    Also a line that starts with such a label and a colon (``相关阅读：first related title``).
+    """
     s = text.strip().strip("#*_【】[]「」<>《》:：|｜ ")
-    return 0 < tokens(s) <= max_tokens and bool(_SIDEBAR_OPENER.match(s)) and not ends_like_sentence(s)
+    label = re.split(r"[:：]", s, maxsplit=1)[0].strip("#*_【】[]「」<>《》|｜ ")
+    if label != s and not (0 < tokens(label) <= 6 and _SIDEBAR_OPENER.match(label)):
+        return False
+    return 0 < tokens(label) <= max_tokens and bool(_SIDEBAR_OPENER.match(label)) and not ends_like_sentence(s)
 
 
 def is_copyright(text: str) -> bool:
