@@ -150,7 +150,7 @@ def _chinese(raw: bytes, declared: str | None) -> tuple[str, str] | None:
             and all(n < _MIN_HAN_TO_SCORE for _, n, _, _, _, _ in scored):
         return None  # a few "Han" characters against a declared Latin-1 page: ``Café`` decodes as GBK too
     # Highest share of common characters wins; a declared charset gets a small bonus; ties go to GB18030.
-    scored.sort(key=lambda s: (s[0] + (0.05 if s[3] == declared else 0.0)), reverse=True)
+    scored.sort(key=lambda s: (round(s[0] + (0.05 if s[3] == declared else 0.0), 2), round(s[2], 2), s[1]), reverse=True)
     share, n_han, density, name, text, strict = scored[0]
     if n_han < _MIN_HAN_TO_SCORE:
         # Too few characters for a share: accept only a strict decode made entirely of common characters.
