@@ -1,13 +1,62 @@
-"""A plain-text dump of a whole page (every visible line, navigation and sidebars included) -> blocks."""
+"""A plain-text dump of a whole page (every visible line, navigation and sidebars included) -> blocks.
+
+Text that was hard-wrapped at a fixed width (old pages in ``<pre>``, e-mail style) is re-joined into
+paragraphs first: when many lines share one display width, a line of that width continues on the next
+line unless the next line is indented.
+"""
 from __future__ import annotations
+
+import unicodedata
+from collections import Counter
 
 from transforms.boilerplate.blocks import Block
 
 
+def display_width(line: str) -> int:
+    """Columns the line takes in a monospace font: wide (CJK, full-width) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def wrap_width(lines: list[str], min_width: int, min_share: float, slack: int) -> int | None:
+    """The width text was hard-wrapped at, if many long lines end within ``slack`` columns of it."""
+    widths = [display_width(ln.rstrip()) for ln in lines]
+    long = [w for w in widths if w >= min_width]
+    if len(long) < 5:
+        return None
+    top, _ = Counter(long).most_common(1)[0]
+    near = sum(1 for w in long if top - slack <= w <= top + 1)
+    return top if near >= 5 and near >= min_share * len(long) else None
+
+
+def unwrap(lines: list[str], min_width: int = 40, min_share: float = 0.3, slack: int = 4) -> list[str]:
+    """Join hard-wrapped lines back into paragraphs (no-op for text that is not hard-wrapped)."""
+    width = wrap_width(lines, min_width, min_share, slack)
+    if width is None:
+        return lines
+    out: list[str] = []
+    joining = False
+    for ln in lines:
+        indented = ln[:1] in (" ", "\t", "\u3000")
+        if joining and ln.strip() and not indented:
+            out[-1] = _join(out[-1], ln.strip())
+        else:
+            out.append(ln)
+        w = display_width(ln.rstrip())
+        joining = bool(ln.strip()) and width - slack <= w <= width + 1
+    return out
+
+
+def _join(a: str, b: str) -> str:
+    """CJK text joins without a space, Latin words with one."""
+    a = a.rstrip()
+    wide = display_width(a[-1:]) == 2 or display_width(b[:1]) == 2
+    return a + b if wide or a.endswith("-") else a + " " + b
+
+
 def parse_text(text: str, max_line_chars: int) -> list[Block]:
-    """One block per non-empty line, whitespace collapsed; an over-long line is cut at ``max_line_chars``."""
+    """One block per non-empty (re-joined) line, whitespace collapsed; an over-long line is cut."""
     blocks = []
-    for line in text.splitlines():
+    for line in unwrap(text.splitlines()):
         line = " ".join(line.split())[:max_line_chars]
         if line:
             blocks.append(Block(line))
