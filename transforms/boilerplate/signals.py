@@ -88,15 +88,15 @@ def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: 
     """Sentence-like: long enough and ends like a sentence, or long with dense inner marks.
 
     A long line with few marks for its length (concatenated headlines of a ticker or a nav bar) is
-    not prose, even when it ends with a mark.
+    not prose; a line that ends like a sentence may have marks less than half as dense.
     """
     t = tokens(text)
     if t < min_tokens or is_truncated(text):
         return False
     marks = punct_count(text)
-    if t >= long_tokens and marks * max_tokens_per_mark < t:
-        return False
-    return ends_like_sentence(text) or (t >= long_tokens and marks >= 2)
+    if ends_like_sentence(text):
+        return t < long_tokens or marks * max_tokens_per_mark * 2.5 >= t
+    return t >= long_tokens and marks >= 2 and marks * max_tokens_per_mark >= t
 
 
 def is_sidebar_opener(text: str, max_tokens: int) -> bool:

@@ -6,10 +6,13 @@ line unless the next line is indented.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 
 from transforms.boilerplate.blocks import Block
+
+_MARKS = re.compile(r"[，。；、,;]")
 
 
 def display_width(line: str) -> int:
@@ -17,20 +20,22 @@ def display_width(line: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
-def wrap_width(lines: list[str], min_width: int, min_share: float, slack: int) -> int | None:
-    """The width text was hard-wrapped at, if many long lines end within ``slack`` columns of it."""
+def wrap_width(lines: list[str], min_width: int, min_share: float) -> int | None:
+    """The width prose was hard-wrapped at: a sharp peak (one width, or one less) holding most long
+    lines, most of which carry sentence punctuation (a list of headlines cut to one width does not)."""
     widths = [display_width(ln.rstrip()) for ln in lines]
     long = [w for w in widths if w >= min_width]
     if len(long) < 5:
         return None
     top, _ = Counter(long).most_common(1)[0]
-    near = sum(1 for w in long if top - slack <= w <= top + 1)
-    return top if near >= 5 and near >= min_share * len(long) else None
+    peak = [ln for ln, w in zip(lines, widths) if top - 1 <= w <= top]
+    punctuated = sum(1 for ln in peak if _MARKS.search(ln))
+    return top if len(peak) >= 5 and len(peak) >= min_share * len(long) and punctuated >= min_share * len(peak) else None
 
 
-def unwrap(lines: list[str], min_width: int = 40, min_share: float = 0.3, slack: int = 4) -> list[str]:
+def unwrap(lines: list[str], min_width: int = 50, min_share: float = 0.5, slack: int = 4) -> list[str]:
     """Join hard-wrapped lines back into paragraphs (no-op for text that is not hard-wrapped)."""
-    width = wrap_width(lines, min_width, min_share, slack)
+    width = wrap_width(lines, min_width, min_share)
     if width is None:
         return lines
     out: list[str] = []
