@@ -52,7 +52,7 @@ _MAGIC = (
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _MIN_HAN_TO_SCORE = 4      # fewer Han characters than this: too few to score, prefer GB18030
 _COMMON_OK = 0.85          # share of common characters that a real Chinese text reaches
-_MAX_BAD_UTF8 = 0.02       # invalid sequences per decoded non-ASCII character still read as UTF-8
+_MAX_BAD_UTF8 = 0.05       # invalid sequences per decoded non-ASCII character still read as UTF-8
 
 
 def _norm(name: str) -> str | None:
@@ -196,7 +196,7 @@ def decode(raw: bytes, options: ExtractOptions) -> tuple[str, str]:
     loose = raw.decode("utf-8", errors="replace")
     bad = loose.count("\ufffd")
     good_non_ascii = sum(1 for c in loose if ord(c) > 127) - bad
-    if good_non_ascii >= 10 and bad <= max(3, _MAX_BAD_UTF8 * good_non_ascii):
+    if good_non_ascii >= 10 and bad <= max(8, _MAX_BAD_UTF8 * good_non_ascii):
         return _normalise(loose), "utf-8"
 
     # Chinese legacy charsets, scored.

@@ -45,6 +45,8 @@ def test_bylines(line, name):
         "中国人工智能初创企业深度求索的大模型一经发布，震动全行业。",
         "",
         "作者: admin",
+        "2025年2月14日 星期五",
+        "2025-01-01 周五",
     ],
 )
 def test_not_bylines(line):
