@@ -14,9 +14,9 @@ from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify
 from transforms.decode import decode
 from transforms.detect import detect_form
-from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, trafilatura_tree
+from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, clean_prologue, trafilatura_tree
 from transforms.forms.markdown import parse_markdown
-from transforms.forms.text import parse_text
+from transforms.forms.text import parse_text, unwrap_blocks
 from transforms.frontmatter import split_front_matter
 from transforms.metadata.authors import parse_byline, strip_byline
 from transforms.metadata.dates import find_date, parse_date
@@ -101,10 +101,12 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[list[Bloc
 
 
 def html_blocks(html: str, options: ExtractOptions) -> tuple[list[Block], dict]:
+    html = clean_prologue(html)
     doc = trafilatura_tree(html)
     blocks = blocks_from_trafilatura(doc)
     if sum(len(b.text) for b in blocks) < options.min_text_chars:
         blocks = blocks_from_dom(html, options.limits.max_html_depth)
+    blocks = unwrap_blocks(blocks)
     fields = html_metadata(html, options)
     if doc is not None:  # trafilatura's own metadata fills what <meta> parsing did not find
         fields = merge(fields, {

@@ -6,6 +6,8 @@ nothing, a plain DOM walk turns every visible block element of the page into a b
 """
 from __future__ import annotations
 
+import re
+
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
@@ -20,7 +22,14 @@ _DOM_BREAKS = {
     "tbody", "thead", "section", "article", "header", "footer", "aside", "nav", "blockquote", "pre",
     "form", "main", "figure", "figcaption", "center", "td", "th", "br", "hr", "address", "option",
 }
-_DOM_SKIP = {"script", "style", "noscript", "head", "template", "svg", "iframe", "select", "button", "textarea"}
+_DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template", "svg", "iframe", "select", "button", "textarea"}
+# Scripts or comments before <!DOCTYPE>/<html> make lxml put the whole page into <head>.
+_LEADING_JUNK = re.compile(r"\A\s*(?:<script\b.*?</script>\s*|<!--.*?-->\s*|<style\b.*?</style>\s*)+(?=<!doctype|<html)", re.I | re.S)
+
+
+def clean_prologue(html: str) -> str:
+    """Drop scripts, styles and comments that stand before ``<!DOCTYPE>``/``<html>``."""
+    return _LEADING_JUNK.sub("", html, count=1)
 
 
 class _Acc:
@@ -152,7 +161,6 @@ def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
                     flush()
             acc.add(c.tail, in_link)
 
-    body = root.find("body")
-    walk(body if body is not None else root, False, 0)
+    walk(root, False, 0)
     flush()
     return out

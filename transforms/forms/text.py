@@ -58,6 +58,24 @@ def _join(a: str, b: str) -> str:
     return a + b if wide or a.endswith("-") else a + " " + b
 
 
+def unwrap_blocks(blocks: list[Block]) -> list[Block]:
+    """``unwrap`` for blocks of another form (HTML ``<pre>``/``<br>`` text): re-joined lines lose link data."""
+    texts = [b.text for b in blocks if b.image is None]
+    if wrap_width(texts, 50, 0.5) is None:
+        return blocks
+    out: list[Block] = []
+    run: list[str] = []
+    for b in [*blocks, None]:
+        if b is not None and b.image is None and b.kind in ("p", "cell"):
+            run.append(b.text)
+            continue
+        out.extend(Block(t) for t in unwrap(run))
+        run = []
+        if b is not None:
+            out.append(b)
+    return out
+
+
 def parse_text(text: str, max_line_chars: int) -> list[Block]:
     """One block per non-empty (re-joined) line, whitespace collapsed; an over-long line is cut."""
     blocks = []
