@@ -22,6 +22,10 @@ from transforms.metadata.authors import parse_byline, strip_byline
         ("By Jane Doe, Reuters", "Jane Doe"),
         ("Written by Alice Smith", "Alice Smith"),
         ("作者：张三、李四", "张三、李四"),
+        ("記者林志明／台北報導", "林志明"),
+        ("记者王刚/北京报道", "王刚"),
+        ("2024年12月20日 09:30 来源：示例日报 作者：孙晓梅", "孙晓梅"),
+        ("来源：新华网 作者：张三 编辑：李四", "张三"),
     ],
 )
 def test_bylines(line, name):
@@ -47,6 +51,8 @@ def test_bylines(line, name):
         "作者: admin",
         "2025年2月14日 星期五",
         "2025-01-01 周五",
+        "记者从北京报道",
+        "2018-06-11 18:37:12 来源: 新华网",
     ],
 )
 def test_not_bylines(line):

@@ -26,14 +26,14 @@ _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'’\-]*\.?(?:\s+(?:[A-Z][A-Za-z'’\-]*
 _NICK = re.compile(rf"^[{_CJK}A-Za-z0-9_\-·.]{{2,20}}$")
 # Words that make a "name" an organisation, a role or a plain word instead of a person.
 _NOT_PERSON = re.compile(
-    r"(星期|礼拜|^周[一二三四五六日]$|公司|集团|中心|频道|新闻|综合|网友|楼主|名家|供稿|客户端|网络|科技|传媒|工作室|财经|日报|晚报|周刊|杂志|app|来源|本报|本刊|"
+    r"(星期|礼拜|^周[一二三四五六日]$|記者|編輯|來源|新聞|報導|公司|集团|中心|频道|新闻|综合|网友|楼主|名家|供稿|客户端|网络|科技|传媒|工作室|财经|日报|晚报|周刊|杂志|app|来源|本报|本刊|"
     r"编辑|记者|通讯员|作者|实习生|责编|原创|转载|未知|匿名|佚名|admin|管理员|小编|首页|评论|阅读|分享|返回|更多|热门|"
     r"图片|视频|发布|时间|日期|今天|昨天|专栏|栏目|据|称|表示|认为|指出|透露|报道)", re.I)
-_ORG_SUFFIX = re.compile(r"^.{2,}(网|报|社|台|刊|站|局|院|厅|委|部)$")
+_ORG_SUFFIX = re.compile(r"^.{2,}(网|網|报|報|社|台|臺|刊|站|局|院|厅|廳|委|部)$")
 _TRAILER = re.compile(r"^(报道|摄|摄影|/摄|整理|编译|供稿|发自\S*)$")
 _ORG_END = re.compile(r"(网|报|社|台|刊|站|APP|app|新闻|财经|日报|晚报|周刊|杂志|客户端|观察|时报)$")
 
-_LABEL = r"(?:本报记者|本刊记者|特约记者|见习记者|实习记者|新华社记者|记者|作者|撰文|撰稿|采写|文字|口述|整理|文|By|by|BY)"
+_LABEL = r"(?:本报记者|本刊记者|特约记者|见习记者|实习记者|新华社记者|记者|記者|作者|撰文|撰稿|采写|文字|口述|整理|文|By|by|BY)"
 _SEP = r"\s*[/／:：|｜]\s*"
 _BRACKET = re.compile(r"^\s*[【\[（(]\s*([^【】\[\]（）()]{2,60}?)\s*[】\]）)]")
 _LABELLED = re.compile(rf"^\s*{_LABEL}(?:{_SEP}|\s+)(.+)$")
@@ -44,6 +44,11 @@ _NAME_DATE = re.compile(rf"^\s*([^\d\s]{{2,10}})\s*{_DATE}\s*$")
 _AFTER_LABEL_STOP = re.compile(rf"\s*(?:通讯员|实习生|编辑|责编|责任编辑|摄影|来源|校对|审核|{_DATE}|{_COUNT}).*$", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:[、,，;；]|\s+and\s+|\s+)\s*")
 _MAX_LINE = 60
+# ``記者林志明／台北報導``, ``记者王刚/北京报道``: label, name, slash, place, 报道.
+_REPORTED = re.compile(rf"^\s*(?:本报|本報|特约|特約)?(?:记者|記者)\s*([{_CJK}]{{2,3}})\s*[/／]\s*[{_CJK}]{{1,8}}(?:报道|報導|电|電)\s*$")
+# A meta line (``2024年12月20日 09:30 来源：示例日报 作者：孙晓梅``) with a labelled author inside it.
+_META_HINT = re.compile(rf"{_DATE}|来源|來源|发布|發布")
+_INNER_LABEL = re.compile(r"(?:^|\s)(?:作者|记者|記者|撰文|文)\s*[:：/／]\s*(\S+(?:\s+\S+)?)")
 
 
 def _is_cn_name(s: str) -> bool:
@@ -102,6 +107,9 @@ def parse_byline(line) -> str | None:
         if lm:
             return _names(lm.group(1))
         return None
+    m = _REPORTED.match(s)
+    if m and _is_cn_name(m.group(1)):
+        return m.group(1)
     m = _DATE_NAME_COUNT.match(s)
     if m:
         name = m.group(1).strip()
@@ -122,6 +130,12 @@ def parse_byline(line) -> str | None:
     m = _DATE_NAME.match(s)
     if m and _is_cn_name(m.group(1)):
         return m.group(1)
+    if _META_HINT.search(s):
+        m = _INNER_LABEL.search(s)
+        if m:
+            name = _names(m.group(1), strict=False)
+            if name:
+                return name
     m = _NAME_DATE.match(s)
     if m and _is_cn_name(m.group(1).strip()):
         return m.group(1).strip()
