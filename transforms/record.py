@@ -11,7 +11,7 @@ import hashlib
 
 from transforms.boilerplate import signals as sg
 from transforms.boilerplate.blocks import Block
-from transforms.boilerplate.classify import Article, classify
+from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
 from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, clean_prologue, trafilatura_tree
@@ -57,8 +57,7 @@ def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
         raise RejectError("read", "file is empty or whitespace only")
     text, charset = decode(raw, options)
     form = detect_form(text)
-    blocks, fields = parse_form(text, form, options)
-    article = classify(blocks, options.boilerplate)
+    article, blocks, fields = parse_form(text, form, options)
     fields = merge(fields, dump_header_fields(article, options) if form != "html" else {})
     body, byline_author = strip_bylines(article)
     fields = merge(fields, {"author": byline_author, "url": trailing_source_link(blocks)})
@@ -87,26 +86,37 @@ def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
     }
 
 
-def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[list[Block], dict]:
-    """Blocks of the page and the metadata its form carries (front matter, HTML <meta>)."""
+def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, list[Block], dict]:
+    """The article, all blocks of the page, and the metadata its form carries (front matter, <meta>)."""
     if form == "html":
-        return html_blocks(text, options)
+        return html_article(text, options)
+    fields: dict = {}
     if form == "markdown+front_matter":
         meta, body, _problem = split_front_matter(text)
         fields, _problems = from_front_matter(meta, options)
-        return parse_markdown(body), fields
-    if form == "markdown":
-        return parse_markdown(text), {}
-    return parse_text(text, options.limits.max_line_chars), {}
+        blocks = parse_markdown(body)
+    elif form == "markdown":
+        blocks = parse_markdown(text)
+    else:
+        blocks = parse_text(text, options.limits.max_line_chars)
+    return classify(blocks, options.boilerplate), blocks, fields
 
 
-def html_blocks(html: str, options: ExtractOptions) -> tuple[list[Block], dict]:
+def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Block], dict]:
+    """Two opinions on an HTML page, one trafilatura call: the classifier over the whole DOM, and the
+    classifier over trafilatura's candidate text. Trafilatura's cleaner result is kept when it found
+    about as much prose as the DOM run (agreement); otherwise it missed the article and the DOM wins."""
+    o = options.boilerplate
     html = clean_prologue(html)
     doc = trafilatura_tree(html)
-    blocks = blocks_from_trafilatura(doc)
-    if sum(len(b.text) for b in blocks) < options.min_text_chars:
-        blocks = blocks_from_dom(html, options.limits.max_html_depth)
-    blocks = unwrap_blocks(blocks)
+    dom_blocks = unwrap_blocks(blocks_from_dom(html, options.limits.max_html_depth))
+    dom = classify(dom_blocks, o)
+    traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
+    traf = classify(traf_blocks, o) if traf_blocks else None
+    if traf is not None and prose_tokens(traf, o) >= o.agreement_share * prose_tokens(dom, o):
+        article, blocks = traf, traf_blocks
+    else:
+        article, blocks = dom, dom_blocks
     fields = html_metadata(html, options)
     if doc is not None:  # trafilatura's own metadata fills what <meta> parsing did not find
         fields = merge(fields, {
@@ -118,7 +128,11 @@ def html_blocks(html: str, options: ExtractOptions) -> tuple[list[Block], dict]:
             "categories": [c for c in (doc.get("categories") or "").split(";") if c.strip()],
             "tags": [t for t in (doc.get("tags") or "").split(",") if t.strip()],
         })
-    return blocks, fields
+    return article, blocks, fields
+
+
+def prose_tokens(article: Article, o) -> int:
+    return sum(sg.tokens(b.text) for b in article.body if is_prose(b, o))
 
 
 def merge(first: dict, second: dict) -> dict:

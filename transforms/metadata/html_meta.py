@@ -35,7 +35,7 @@ _DATE_KEYS = ("article:published_time", "og:article:published_time", "article:pu
               "sailthru.date", "parsely-pub-date", "weibo:article:create_at", "og:release_date")
 _AUTHOR_KEYS = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author", "twitter:creator")
 _URLISH = re.compile(r"^(?:https?:)?//|^www\.|\.(?:com|cn|net|org)\b|@", re.I)
-_ORGISH = re.compile(r"(网|报|社|台|刊|站|频道|新闻|财经|日报|晚报|杂志|公司|集团|中心|编辑部|综合|admin|editor|staff|\.com)$", re.I)
+_ORGISH = re.compile(r"(网|报|社|台|刊|站|频道|新闻|财经|日报|晚报|杂志|公司|集团|中心|编辑部|综合|网络|科技|传媒|admin|editor|staff|\.com)$", re.I)
 _SKIP_TEXT = {"script", "style", "noscript", "template", "head", "title", "select", "option", "textarea"}
 _BLOCK = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "span", "section",
           "article", "header", "footer", "time", "dd", "dt", "table", "ul", "ol", "em", "font", "strong", "b", "i", "a"}
