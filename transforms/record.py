@@ -19,7 +19,7 @@ from transforms.forms.markdown import parse_markdown
 from transforms.forms.text import parse_text, unwrap_blocks
 from transforms.frontmatter import split_front_matter
 from transforms.metadata.authors import parse_byline, strip_byline
-from transforms.metadata.dates import find_date, parse_date
+from transforms.metadata.dates import find_date
 from transforms.metadata.front_matter import from_front_matter
 from transforms.metadata.html_meta import html_metadata
 from transforms.metadata.lang import detect_lang
@@ -118,16 +118,6 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     else:
         article, blocks = dom, dom_blocks
     fields = html_metadata(html, options)
-    if doc is not None:  # trafilatura's own metadata fills what <meta> parsing did not find
-        fields = merge(fields, {
-            "title": clean_title(doc.get("title"), doc.get("sitename")),
-            "author": doc.get("author"),
-            "published_at": parse_date(doc.get("date"), options) if doc.get("date") else None,
-            "url": doc.get("url"),
-            "summary": doc.get("description"),
-            "categories": [c for c in (doc.get("categories") or "").split(";") if c.strip()],
-            "tags": [t for t in (doc.get("tags") or "").split(",") if t.strip()],
-        })
     return article, blocks, fields
 
 

@@ -50,10 +50,11 @@ class _Acc:
 
 
 def trafilatura_tree(html: str):
-    """One trafilatura call: the XML ``<doc>`` element (metadata attributes + ``<main>``), or None."""
+    """One trafilatura call: the XML ``<doc>`` element (with ``<main>``), or None. Metadata comes from
+    ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off."""
     xml = trafilatura.extract(
         html, output_format="xml", include_links=True, include_images=True, include_tables=True,
-        include_comments=False, with_metadata=True, favor_precision=False,
+        include_comments=False, with_metadata=False, favor_precision=False,
     )
     if not xml:
         return None
