@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from transforms.boilerplate.blocks import Block
 
@@ -33,9 +34,9 @@ _COPYRIGHT = re.compile(
 )
 # Bylines and credit lines: writer, reporter, editor, source, photo credit.
 _BYLINE = re.compile(
-    r"^[\s【\[(（]*(?:文|作者|记者|本报记者|特约记者|通讯员|撰文|采写|编辑|责任编辑|责编|主编|编审|校对|"
-    r"来源|稿源|出处|摄影|摄|图|图片来源|图源|原标题|by|author|written by|source|editor)"
-    r"\s*[/／:：|｜丨]?\s*\S",
+    r"^[\s【\[(（]*(?:(?:文|作者|记者|本报记者|特约记者|通讯员|撰文|采写|编辑|责任编辑|责编|主编|编审|校对|"
+    r"来源|稿源|出处|摄影|摄|图|图片来源|图源|原标题|author|source|editor)\s*[/／:：|｜丨]\s*\S"
+    r"|(?:by|written by)\s+[A-Z])",
     re.I,
 )
 _REPORTER = re.compile(r"^(?:\S{0,12}?(?:报|社|网|台|刊|日报|晚报|新闻))?\s*(?:本报|特约)?记者\s*[\u4e00-\u9fff·]{2,4}(?:\s+[\u4e00-\u9fff·]{2,4})*$")
@@ -56,6 +57,7 @@ _UI = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # the classifier asks for the same lines several times
 def tokens(text: str) -> int:
     """Scorer-like length: one per CJK character, one per run of Latin letters or digits."""
     return len(_TOKEN.findall(text))
@@ -66,6 +68,7 @@ def cjk_share(text: str) -> float:
     return len(_CJK.findall(text)) / n if n else 0.0
 
 
+@lru_cache(maxsize=8192)
 def punct_count(text: str) -> int:
     """Sentence punctuation marks inside the line (commas, full stops, colons, ...)."""
     return len(_INNER_PUNCT.findall(text))

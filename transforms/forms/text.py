@@ -23,7 +23,8 @@ def display_width(line: str) -> int:
 def wrap_width(lines: list[str], min_width: int, min_share: float) -> int | None:
     """The width prose was hard-wrapped at: a sharp peak (one width, or one less) holding most long
     lines, most of which carry sentence punctuation (a list of headlines cut to one width does not)."""
-    widths = [display_width(ln.rstrip()) for ln in lines]
+    # A line of fewer characters than min_width / 2 cannot reach min_width columns: skip measuring it.
+    widths = [display_width(ln.rstrip()) if len(ln) * 2 >= min_width else 0 for ln in lines]
     long = [w for w in widths if w >= min_width]
     if len(long) < 5:
         return None
