@@ -94,3 +94,15 @@ def test_garbage_does_not_raise():
     for junk in ["<<<>>>", "<html><head><meta property='og:url' content='javascript:alert(1)'></head></html>", "\x00\x01", "<?xml version='1.0' encoding='gbk'?><html><body><p>中文</p></body></html>"]:
         md = html_metadata(junk, O)
         assert md["url"] is None
+
+
+def test_meta_date_without_time_refined_by_visible_date_line():
+    html = """<html><head><meta name="publishdate" content="2018-05-29"></head><body>
+    <h1>标题在这里</h1><div>2018年05月29日08:14 来源：示例日报</div><p>正文。</p></body></html>"""
+    assert html_metadata(html, O)["published_at"] == datetime(2018, 5, 29, 8, 14, tzinfo=CN)
+
+
+def test_meta_date_without_time_kept_when_visible_date_is_another_day():
+    html = """<html><head><meta name="publishdate" content="2018-05-29"></head><body>
+    <div>2018年05月30日 10:00 来源：示例日报</div><p>正文。</p></body></html>"""
+    assert html_metadata(html, O)["published_at"] == datetime(2018, 5, 29, tzinfo=CN)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from urllib.parse import urljoin
 
 from transforms.metadata.authors import parse_byline
@@ -248,6 +249,12 @@ def html_metadata(html: str, options: ExtractOptions) -> dict:
     if published is None:
         lines = _visible_lines(doc)
         published, _ = find_date(lines, options)
+    elif published.time() == datetime.min.time():
+        # A <meta> date without a time of day: the page's own date line often has the time.
+        lines = _visible_lines(doc)
+        visible, _ = find_date(lines, options)
+        if visible is not None and visible.date() == published.date() and visible.time() != datetime.min.time():
+            published = visible
     out["published_at"] = published
 
     # author
