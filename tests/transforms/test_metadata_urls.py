@@ -84,3 +84,18 @@ def test_source_link(line, url):
 )
 def test_not_source_link(line):
     assert source_link(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[广告刊例 Advertising](http://app.example.com/?app=article&controller=bottomLink&action=published)",
+        "[更多>>](http://www.example.com.cn/21dnn/lastweek.asp)",
+        "[Powered by BlogDriver 2.1](http://www.example.com/)",
+        "[示例商城](http://store.example.com/)",
+        "[关于我们](http://www.example.com/about.html)",
+        "  * [qq](https://new.qq.com/rain/a/20250213A08NBW00)",  # a list item, not a source line
+    ],
+)
+def test_site_furniture_links_are_not_source_links(line):
+    assert source_link(line) is None

@@ -8,8 +8,14 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _WS = re.compile(r"\s+")
 # A line that is nothing but one Markdown link: [text](url) or [text](url "title").
-_LINK_LINE = re.compile(r"^\s*[-*]?\s*\[([^\[\]\n]{0,40})\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)\s*$")
+_LINK_LINE = re.compile(r"^\s*\[([^\[\]\n]{0,40})\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)\s*$")
 _MAX_LINK_TEXT = 30
+# Link texts of site furniture (footer, "more" links), never a source attribution.
+_FURNITURE = re.compile(
+    r"更多|more|>>|»|广告|廣告|advertis|关于|關於|about|联系|聯繫|contact|版权|版權|copyright|rights|powered|招聘|"
+    r"隐私|隱私|privacy|帮助|幫助|help|网站地图|sitemap|site\s*map|首页|首頁|home|登录|登入|login|sign\s*in|注册|register|"
+    r"订阅|訂閱|subscribe|返回|back|top|下一页|上一页|next|prev|投稿|反馈|feedback|terms|条款|免责|disclaimer|rss",
+    re.I)
 
 
 def _host(raw_host: str) -> str | None:
@@ -82,6 +88,12 @@ def source_link(line: str) -> str | None:
     if not m:
         return None
     text = m.group(1).strip()
-    if len(text) > _MAX_LINK_TEXT or text.startswith("!"):
+    if len(text) > _MAX_LINK_TEXT or text.startswith("!") or _FURNITURE.search(text):
         return None
-    return normalize_url(m.group(2))
+    url = normalize_url(m.group(2))
+    if url is None:
+        return None
+    path = urlsplit(url).path
+    if path in ("", "/") or re.fullmatch(r"/(?:index|default|home)\.\w+", path, re.I):
+        return None  # a site's home page is not the source of one article
+    return url
