@@ -49,3 +49,10 @@ def test_empty_or_wrong_type(raw):
 
 def test_list_takes_first_string():
     assert clean_title(["标题一", "标题二"]) == "标题一"
+
+
+def test_title_run_together_with_navigation():
+    nav = "您好退出登录注册电子版激活卡首页时事政策宏观证券资本理财新科技大健康" * 4
+    assert clean_title("合众哪吒刚出世就获2万辆订单 高层称未来或与传统车企合作 - 经济观察网 － 专业财经新闻网站" + nav) == \
+        "合众哪吒刚出世就获2万辆订单 高层称未来或与传统车企合作"
+    assert clean_title("标" * 300) is None

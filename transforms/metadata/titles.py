@@ -17,6 +17,7 @@ _SEP = re.compile(r"\s+[-–·•:»]\s+|\s[-–](?!\d)|(?<!\d)[-–]\s|(?<=[\u4
                   r"|\s*(?:[_|｜]|--|－－)\s*")
 _MAX_SITE_SEGMENT = 16   # characters in a trailing segment that is a site/section name
 _MIN_KEEP = 4            # the kept title must be at least this long
+_MAX_TITLE = 150         # longer than this is not one title (a title line run together with navigation)
 
 
 def _key(s: str) -> str:
@@ -36,7 +37,7 @@ def clean_title(title, site_name: str | None = None) -> str | None:
 
     spans = [(m.start(), m.end()) for m in _SEP.finditer(title)]
     if not spans:
-        return title
+        return title if len(title) <= _MAX_TITLE else None
     segments, pos = [], 0
     for a, b in spans:
         segments.append(title[pos:a])
@@ -64,5 +65,9 @@ def clean_title(title, site_name: str | None = None) -> str | None:
     b = spans[end - 1][0] if end < len(segments) else len(title)
     kept = title[a:b].strip()
     if len(kept) < _MIN_KEEP:
-        return title
+        kept = title
+    if len(kept) > _MAX_TITLE:
+        # A title run together with the site's navigation: the first segment, if it is a title.
+        first = segments[start]
+        return first if _MIN_KEEP <= len(first) <= _MAX_TITLE else None
     return kept
