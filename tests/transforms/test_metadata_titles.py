@@ -56,3 +56,8 @@ def test_title_run_together_with_navigation():
     assert clean_title("合众哪吒刚出世就获2万辆订单 高层称未来或与传统车企合作 - 经济观察网 － 专业财经新闻网站" + nav) == \
         "合众哪吒刚出世就获2万辆订单 高层称未来或与传统车企合作"
     assert clean_title("标" * 300) is None
+
+
+def test_chinese_subtitle_after_latin_site_name_is_not_a_site_suffix():
+    # widths, not character counts: ten Chinese characters say more than "Joel on Software"
+    assert clean_title("Joel on Software - 给计算机系学生的建议") == "Joel on Software - 给计算机系学生的建议"

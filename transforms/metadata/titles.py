@@ -15,9 +15,13 @@ _WS = re.compile(r"\s+")
 # ``——`` introduces a subtitle, not a site name, and is never a separator.
 _SEP = re.compile(r"\s+[-–·•:»]\s+|\s[-–](?!\d)|(?<!\d)[-–]\s|(?<=[\u4e00-\u9fff）》”」])-(?=[\u4e00-\u9fff])"
                   r"|\s*(?:[_|｜]|--|－－)\s*")
-_MAX_SITE_SEGMENT = 16   # characters in a trailing segment that is a site/section name
+_MAX_SITE_SEGMENT = 32   # display width (a CJK character counts 2) of a trailing site/section name
 _MIN_KEEP = 4            # the kept title must be at least this long
 _MAX_TITLE = 150         # longer than this is not one title (a title line run together with navigation)
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
 def _key(s: str) -> str:
@@ -57,7 +61,7 @@ def clean_title(title, site_name: str | None = None) -> str | None:
         rest = " ".join(segments[start:end - 1])
         k = _key(seg)
         is_site = site_key is not None and bool(k) and (k == site_key or k in site_key or site_key in k)
-        if not seg or is_site or (len(seg) <= _MAX_SITE_SEGMENT and len(seg) < len(rest)):
+        if not seg or is_site or (_width(seg) <= _MAX_SITE_SEGMENT and _width(seg) < _width(rest)):
             end -= 1
             continue
         break
