@@ -69,18 +69,18 @@ def baseline_text(raw: bytes, form: str) -> str:
     return trafilatura.extract(html) or ""
 
 
-def _one(args: tuple[str, str]) -> tuple[str, dict, str, float]:
+def _one(args: tuple[str, str, bool]) -> tuple[str, dict, str, float]:
     from transforms.record import extract
     from transforms.types import Reject
 
-    path, form = args
+    path, form, with_baseline = args
     raw = Path(path).read_bytes()
     t0 = time.perf_counter()
     rec = extract(raw, Path(path).name)
     dt = time.perf_counter() - t0
     if isinstance(rec, Reject):
         rec = {"source_file": Path(path).name, "text": ""}
-    return path, rec, baseline_text(raw, form), dt
+    return path, rec, baseline_text(raw, form) if with_baseline else "", dt
 
 
 def _jobs(path: Path) -> list[tuple[str, str, Path, list[tuple[str, str]]]]:
@@ -118,7 +118,8 @@ def _score(scorer, gold: dict, preds: dict[str, dict]) -> tuple[float, int]:
     return (sum(f1s) / len(f1s) if f1s else 0.0), leaks
 
 
-def run(path: str | Path, workers: int = 2) -> list[Row]:
+def run(path: str | Path, workers: int = 2, baseline: bool = True) -> list[Row]:
+    """One ``Row`` per set and raw form; ``baseline=False`` skips trafilatura (its F1 is then NaN)."""
     path = Path(path)
     scorer = load_scorer(_shared_of(path.resolve()))
     rows = []
@@ -126,13 +127,13 @@ def run(path: str | Path, workers: int = 2) -> list[Row]:
         for set_name, form, gold_file, jobs in _jobs(path):
             gold = scorer.load(gold_file, "source_file")
             ours, base, secs = {}, {}, 0.0
-            for file, rec, btext, dt in pool.map(_one, jobs, chunksize=4):
+            for file, rec, btext, dt in pool.map(_one, [(f, fm, baseline) for f, fm in jobs], chunksize=4):
                 key = scorer.join_key(file)
                 ours[key], base[key] = rec, {"text": btext}
                 secs += dt
             gold = {k: v for k, v in gold.items() if k in ours}
             f1, leaks = _score(scorer, gold, ours)
-            bf1, bleaks = _score(scorer, gold, base)
+            bf1, bleaks = _score(scorer, gold, base) if baseline else (float("nan"), None)
             has_leaks = any(g.get("must_not_contain") for g in gold.values())
             rows.append(Row(set_name, form, len(gold), f1, bf1, leaks if has_leaks else None,
                             bleaks if has_leaks else None, secs))

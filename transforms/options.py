@@ -40,7 +40,8 @@ class BoilerplateOptions:
     meta_rest_tokens: int = 6          # a date/counter line has at most this many other tokens
     ui_tokens: int = 8                 # a share/print control line is at most this long
     caption_tokens: int = 40           # text right after an image, at most this long, is its caption
-    agreement_share: float = 0.95     # HTML: trafilatura's article is kept if it has this share of the DOM run's prose
+    agreement_share: float = 0.95     # HTML: trafilatura's article is kept if its prose is at least this share ...
+    agreement_max: float = 1.3        # ... and at most this multiple of the DOM run's prose
     header_lines: int = 8              # lines above the article searched for title, date, author
 
 

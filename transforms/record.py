@@ -105,7 +105,8 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
 def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Block], dict]:
     """Two opinions on an HTML page, one trafilatura call: the classifier over the whole DOM, and the
     classifier over trafilatura's candidate text. Trafilatura's cleaner result is kept when it found
-    about as much prose as the DOM run (agreement); otherwise it missed the article and the DOM wins."""
+    about as much prose as the DOM run (agreement); with much less it missed the article, with much
+    more it merged blocks or kept a sidebar, and the DOM run wins."""
     o = options.boilerplate
     html = clean_prologue(html)
     doc = trafilatura_tree(html)
@@ -113,7 +114,8 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     dom = classify(dom_blocks, o)
     traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
     traf = classify(traf_blocks, o) if traf_blocks else None
-    if traf is not None and prose_tokens(traf, o) >= o.agreement_share * prose_tokens(dom, o):
+    dom_prose = prose_tokens(dom, o)
+    if traf is not None and o.agreement_share * dom_prose <= prose_tokens(traf, o) <= o.agreement_max * dom_prose:
         article, blocks = traf, traf_blocks
     else:
         article, blocks = dom, dom_blocks

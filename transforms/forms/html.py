@@ -79,6 +79,11 @@ def _walk_xml(elem, out: list[Block]) -> None:
             src = child.get("src") or ""
             if src:
                 out.append(Block((child.get("alt") or child.get("title") or "").strip(), "image", image=Image(src, None)))
+        elif tag == "row" and any(c.tag in _XML_BLOCKS or c.tag in ("list", "table") for cell in child for c in cell):
+            for cell in child:  # a layout table: its cells hold paragraphs, each a block of its own
+                if cell.text and cell.text.strip():
+                    out.append(Block(" ".join(cell.text.split())))
+                _walk_xml(cell, out)
         elif tag == "row":
             acc = _Acc()
             for cell in child:
