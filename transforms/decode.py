@@ -36,6 +36,8 @@ _BOMS = (
 _SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs",
              "cp950": "big5hkscs", "big5hkscs": "big5hkscs", "cp936": "gb18030", "hz": "gb18030"}
 _CJK_FAMILY = {"gb18030", "big5hkscs"}
+_OTHER_MULTIBYTE = {"euc_kr", "cp949", "johab", "shift_jis", "cp932", "shift_jis_2004", "shift_jisx0213", "euc_jp",
+                    "euc_jis_2004", "euc_jisx0213", "iso2022_jp", "iso2022_kr"}
 
 # (magic bytes, offset, what it is)
 _MAGIC = (
@@ -198,6 +200,13 @@ def decode(raw: bytes, options: ExtractOptions) -> tuple[str, str]:
     good_non_ascii = sum(1 for c in loose if ord(c) > 127) - bad
     if good_non_ascii >= 10 and bad <= max(8, _MAX_BAD_UTF8 * good_non_ascii):
         return _normalise(loose), "utf-8"
+
+    # A declared Japanese/Korean multibyte charset that reads the bytes strictly is believed: their byte
+    # ranges overlap GB2312's (EUC-KR Hangul lands on GB2312 level-1 Han), so scoring cannot tell.
+    if declared in _OTHER_MULTIBYTE:
+        text = _strict(raw, declared)
+        if text is not None:
+            return _normalise(text), declared
 
     # Chinese legacy charsets, scored.
     picked = _chinese(raw, declared)

@@ -113,3 +113,23 @@ def test_nul_heavy_rejected():
 def test_random_bytes_rejected():
     with pytest.raises(RejectError):
         decode(bytes(range(1, 256)) * 4, O)
+
+
+@pytest.mark.parametrize(
+    "charset, text",
+    [
+        ("shift_jis", "東京都は今日、新しい交通計画を発表しました。市民の皆さんの意見を募集しています。"),
+        ("euc-kr", "서울시는 오늘 새로운 교통 계획을 발표했습니다. 시민 여러분의 의견을 듣고 있습니다."),
+        ("windows-1251", "Городской совет сегодня утвердил новый план развития общественного транспорта."),
+    ],
+)
+def test_declared_non_chinese_legacy_charsets_are_not_read_as_gbk(charset, text):
+    raw = f'<html><head><meta charset="{charset}"></head><body><p>'.encode("ascii") + text.encode(charset) + b"</p></body></html>"
+    got, cs = decode(raw, O)
+    assert text in got
+
+
+def test_declared_latin1_but_really_gbk():
+    raw = b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"><p>' + SIMPLIFIED.encode("gbk") + b"</p>"
+    got, cs = decode(raw, O)
+    assert SIMPLIFIED in got and cs == "gb18030"

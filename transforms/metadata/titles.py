@@ -35,8 +35,8 @@ def clean_title(title, site_name: str | None = None) -> str | None:
     if not isinstance(title, str):
         return None
     title = _WS.sub(" ", title.replace("\u3000", " ").replace("\xa0", " ")).strip()
-    if not title:
-        return None
+    if not title or not any(c.isalpha() for c in title):
+        return None  # "1", "---": not a title
     site_key = _key(site_name) if isinstance(site_name, str) and site_name.strip() else None
 
     spans = [(m.start(), m.end()) for m in _SEP.finditer(title)]
