@@ -36,6 +36,7 @@ class BoilerplateOptions:
     link_per_token: float = 1.0        # a link block costs this much per token (plus the base)
     repeat_penalty: float = 4.0        # extra cost of a non-prose line that occurs more than once on the page
     sidebar_opener_tokens: int = 10    # a sidebar opener (相关文章, 热门, ...) is at most this long
+    sidebar_cut_share: float = 0.25    # ... and ends the article once this share of the run's prose is above it
     byline_tokens: int = 30            # a byline/credit line is at most this long
     meta_rest_tokens: int = 6          # a date/counter line has at most this many other tokens
     ui_tokens: int = 8                 # a share/print control line is at most this long

@@ -59,11 +59,11 @@ def densest_run(scores: list[float]) -> tuple[int, int]:
 
 
 def cut_sidebar(blocks: list[Block], start: int, end: int, o: BoilerplateOptions) -> int:
-    """New end of the run: the first sidebar opener with more prose above it (in the run) than below."""
+    """New end of the run: the first sidebar opener with enough of the run's prose above it."""
     prose = [sg.tokens(b.text) if is_prose(b, o) else 0 for b in blocks[start:end]]
     total, above = sum(prose), 0
     for i in range(start, end):
-        if above and above >= total - above and sg.is_sidebar_opener(blocks[i].text, o.sidebar_opener_tokens):
+        if above and above >= o.sidebar_cut_share * total and sg.is_sidebar_opener(blocks[i].text, o.sidebar_opener_tokens):
             return i
         above += prose[i - start]
     return end
