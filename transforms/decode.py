@@ -52,8 +52,11 @@ _MAGIC = (
     (b"\x28\xb5\x2f\xfd", 0, "zstd-compressed file"),
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+_MAX_SCORED_HAN = 20000    # enough characters to score a charset
 _MIN_HAN_TO_SCORE = 4      # fewer Han characters than this: too few to score, prefer GB18030
 _COMMON_OK = 0.85          # share of common characters that a real Chinese text reaches
+_SAMPLE_BYTES = 256 * 1024  # charset decisions on a large file look at its head only
 _MAX_BAD_UTF8 = 0.05       # invalid sequences per decoded non-ASCII character still read as UTF-8
 
 
@@ -69,7 +72,7 @@ def _clean_ratio(text: str) -> float:
     """Share of characters that are not replacement or control characters."""
     if not text:
         return 1.0
-    bad = text.count("\ufffd") + sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+    bad = text.count("\ufffd") + len(_CTRL.findall(text))
     return 1.0 - bad / len(text)
 
 
@@ -104,6 +107,8 @@ def _common_share(text: str, charset: str) -> tuple[float, int]:
     han = _HAN.findall(text)
     if not han:
         return 0.0, 0
+    n_all = len(han)
+    han = han[:_MAX_SCORED_HAN]
     common = 0
     for c in han:
         try:
@@ -115,7 +120,7 @@ def _common_share(text: str, charset: str) -> tuple[float, int]:
                 common += 0xA4 <= b[0] <= 0xC6
         except UnicodeEncodeError:
             continue
-    return common / len(han), len(han)
+    return common / len(han), n_all
 
 
 def _strict(raw: bytes, name: str) -> str | None:
@@ -143,7 +148,7 @@ def _chinese(raw: bytes, declared: str | None) -> tuple[str, str] | None:
         if text is None:
             continue
         share, n_han = _common_share(text, name)
-        non_ascii = sum(1 for c in text if ord(c) > 127)
+        non_ascii = _non_ascii(text)
         han_density = n_han / non_ascii if non_ascii else 0.0
         scored.append((share, n_han, han_density, name, text, strict))
     if not scored:
@@ -160,6 +165,18 @@ def _chinese(raw: bytes, declared: str | None) -> tuple[str, str] | None:
     if share >= _COMMON_OK and density > 0.5:
         return text, name
     return None
+
+
+def _non_ascii(text: str) -> int:
+    return len(text) - len(text.encode("ascii", "ignore"))
+
+
+def _sample(raw: bytes) -> bytes:
+    """The head of a large file, cut on a line break so no character is split: enough to decide."""
+    if len(raw) <= _SAMPLE_BYTES:
+        return raw
+    cut = raw.rfind(b"\n", 0, _SAMPLE_BYTES)
+    return raw[: cut if cut > _SAMPLE_BYTES // 2 else _SAMPLE_BYTES]
 
 
 def _normalise(text: str) -> str:
@@ -197,7 +214,7 @@ def decode(raw: bytes, options: ExtractOptions) -> tuple[str, str]:
     # Mostly UTF-8 with a few invalid bytes: keep UTF-8, replace the bad bytes.
     loose = raw.decode("utf-8", errors="replace")
     bad = loose.count("\ufffd")
-    good_non_ascii = sum(1 for c in loose if ord(c) > 127) - bad
+    good_non_ascii = _non_ascii(loose) - bad
     if good_non_ascii >= 10 and bad <= max(8, _MAX_BAD_UTF8 * good_non_ascii):
         return _normalise(loose), "utf-8"
 
@@ -209,9 +226,11 @@ def decode(raw: bytes, options: ExtractOptions) -> tuple[str, str]:
             return _normalise(text), declared
 
     # Chinese legacy charsets, scored.
-    picked = _chinese(raw, declared)
+    picked = _chinese(_sample(raw), declared)
     if picked is not None:
-        return _normalise(picked[0]), picked[1]
+        name = picked[1]
+        text = raw.decode(name, errors="replace") if len(raw) > _SAMPLE_BYTES else picked[0]
+        return _normalise(text), name
 
     # The declared charset, if it reads the bytes.
     if declared and declared not in ("utf-8", "ascii"):

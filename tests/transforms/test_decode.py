@@ -133,3 +133,9 @@ def test_declared_latin1_but_really_gbk():
     raw = b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"><p>' + SIMPLIFIED.encode("gbk") + b"</p>"
     got, cs = decode(raw, O)
     assert SIMPLIFIED in got and cs == "gb18030"
+
+
+def test_large_gbk_file_decided_on_its_head_and_decoded_whole():
+    text = ("<p>" + SIMPLIFIED * 10 + "</p>\n") * 2000  # ~1 MB in GBK, over the 256 KB sample
+    got, cs = decode(text.encode("gbk"), O)
+    assert cs == "gb18030" and got == text
