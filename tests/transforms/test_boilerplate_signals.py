@@ -44,6 +44,7 @@ def test_is_sidebar_opener():
 def test_is_copyright():
     assert sg.is_copyright("本文系观察者网独家稿件，未经授权，不得转载。")
     assert sg.is_copyright("© 2024 Example Inc. All rights reserved")
+    assert sg.is_copyright("【免责声明】本文仅代表作者本人观点，与本网站无关。")
     assert not sg.is_copyright("版权交易市场今年增长迅速")
 
 

@@ -29,7 +29,7 @@ _SIDEBAR_OPENER = re.compile(
 )
 _COPYRIGHT = re.compile(
     r"未经.{0,12}(?:授权|许可|同意)|不得转载|禁止转载|严禁转载|谢绝转载|转载请注明|版权所有|版权归|版权声明|"
-    r"copyright|all rights reserved|©|\(c\)\s*\d{4}",
+    r"免责声明|本文仅代表作者(?:本人)?观点|copyright|all rights reserved|disclaimer|©|\(c\)\s*\d{4}",
     re.I,
 )
 # Bylines and credit lines: writer, reporter, editor, source, photo credit.
