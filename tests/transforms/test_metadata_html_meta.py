@@ -106,3 +106,16 @@ def test_meta_date_without_time_kept_when_visible_date_is_another_day():
     html = """<html><head><meta name="publishdate" content="2018-05-29"></head><body>
     <div>2018年05月30日 10:00 来源：示例日报</div><p>正文。</p></body></html>"""
     assert html_metadata(html, O)["published_at"] == datetime(2018, 5, 29, tzinfo=CN)
+
+
+def test_home_page_canonical_loses_to_article_og_url():
+    html = ('<html><head><link rel="canonical" href="https://www.example.com/">'
+            '<meta property="og:url" content="https://www.example.com/news/2024/1.html"></head><body><p>x</p></body></html>')
+    md = html_metadata(html, O)
+    assert md["url"] == "https://www.example.com/news/2024/1.html" and md["site"] == "www.example.com"
+
+
+def test_home_page_canonical_alone_gives_site_but_no_url():
+    html = '<html><head><link rel="canonical" href="https://www.example.com/"></head><body><p>x</p></body></html>'
+    md = html_metadata(html, O)
+    assert md["url"] is None and md["site"] == "www.example.com"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from transforms.metadata.authors import parse_byline
 from transforms.metadata.dates import find_date, parse_date
@@ -207,10 +207,15 @@ def html_metadata(html: str, options: ExtractOptions) -> dict:
             url = normalize_url(href) or (normalize_url(urljoin(og_url, href)) if og_url else None)
             if url:
                 break
-    url = url or og_url or normalize_url(ld_get("url", "mainEntityOfPage")) or normalize_url(metas.get("url")) \
-        or normalize_url(metas.get("twitter:url"))
+    candidates = [url, og_url, normalize_url(ld_get("url", "mainEntityOfPage")), normalize_url(metas.get("url")),
+                  normalize_url(metas.get("twitter:url"))]
+    candidates = [c for c in candidates if c]
+    # A canonical/og:url that is the site's home page (a common template mistake) names the site, not the
+    # article: a deeper candidate wins; with none, the page has no URL of its own but keeps its site.
+    articles = [c for c in candidates if urlsplit(c).path not in ("", "/") or urlsplit(c).query]
+    url = articles[0] if articles else None
     out["url"] = url
-    out["site"] = site_of(url) if url else None
+    out["site"] = site_of(url or (candidates[0] if candidates else None))
 
     # title
     raw_title = None
