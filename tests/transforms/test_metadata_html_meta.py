@@ -119,3 +119,12 @@ def test_home_page_canonical_alone_gives_site_but_no_url():
     html = '<html><head><link rel="canonical" href="https://www.example.com/"></head><body><p>x</p></body></html>'
     md = html_metadata(html, O)
     assert md["url"] is None and md["site"] == "www.example.com"
+
+
+def test_saved_from_comment_and_base_href():
+    html = '<!-- saved from url=(0038)http://bbs.example.com/thread/123.html --><html><head></head><body><p>x</p></body></html>'
+    md = html_metadata(html, O)
+    assert md["url"] == "http://bbs.example.com/thread/123.html" and md["site"] == "bbs.example.com"
+    html = '<html><head><base href="http://bbs.example.com/"></head><body><p>x</p></body></html>'
+    md = html_metadata(html, O)
+    assert md["url"] is None and md["site"] == "bbs.example.com"

@@ -27,6 +27,8 @@ from transforms.options import ExtractOptions
 
 KEYS = ("title", "author", "published_at", "url", "site", "site_name", "categories", "tags", "summary")
 
+# The comment browsers write into a saved page: <!-- saved from url=(0043)http://host/path -->
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _WS = re.compile(r"\s+")
 _TAG_SPLIT = re.compile(r"\s*[,，;；、|｜]\s*")
@@ -207,14 +209,19 @@ def html_metadata(html: str, options: ExtractOptions) -> dict:
             url = normalize_url(href) or (normalize_url(urljoin(og_url, href)) if og_url else None)
             if url:
                 break
+    saved = _SAVED_FROM.search(html[:4096])
     candidates = [url, og_url, normalize_url(ld_get("url", "mainEntityOfPage")), normalize_url(metas.get("url")),
-                  normalize_url(metas.get("twitter:url"))]
+                  normalize_url(metas.get("twitter:url")), normalize_url(saved.group(1)) if saved else None]
     candidates = [c for c in candidates if c]
     # A canonical/og:url that is the site's home page (a common template mistake) names the site, not the
     # article: a deeper candidate wins; with none, the page has no URL of its own but keeps its site.
     articles = [c for c in candidates if urlsplit(c).path not in ("", "/") or urlsplit(c).query]
     url = articles[0] if articles else None
     out["url"] = url
+    if not candidates:  # <base href="http://host/"> still names the site
+        base = doc.find(".//base")
+        if base is not None and base.get("href"):
+            candidates = [c for c in [normalize_url(base.get("href"))] if c]
     out["site"] = site_of(url or (candidates[0] if candidates else None))
 
     # title
