@@ -1,1 +1,1 @@
-"""Benchmarks that print their figures (speed and quality targets live here, not in timed tests)."""
+"""Benchmarks of the functional core against the shared dev set and seeds (not part of the job)."""

@@ -21,12 +21,39 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class BoilerplateOptions:
+    """Thresholds of the block classifier (``transforms.boilerplate``), tuned on the shared dev set.
+
+    Lengths are in scorer tokens: one per CJK character, one per Latin word or number.
+    """
+
+    min_prose_tokens: int = 8          # a sentence-like line shorter than this does not count as prose
+    long_line_tokens: int = 40         # a line this long with >= 2 inner marks is prose without a final mark
+    max_tokens_per_mark: int = 25     # a long line with fewer marks than one per this many tokens is not prose
+    nonprose_base: float = 3.0         # every non-prose line costs this much ...
+    nonprose_per_token: float = 0.5    # ... plus this much per token
+    link_share_max: float = 0.5        # a block whose link text share is above this is a link block
+    link_per_token: float = 1.0        # a link block costs this much per token (plus the base)
+    repeat_penalty: float = 4.0        # extra cost of a non-prose line that occurs more than once on the page
+    sidebar_opener_tokens: int = 10    # a sidebar opener (相关文章, 热门, ...) is at most this long
+    sidebar_cut_share: float = 0.25    # ... and ends the article once this share of the run's prose is above it
+    byline_tokens: int = 30            # a byline/credit line is at most this long
+    meta_rest_tokens: int = 6          # a date/counter line has at most this many other tokens
+    ui_tokens: int = 8                 # a share/print control line is at most this long
+    caption_tokens: int = 40           # text right after an image, at most this long, is its caption
+    agreement_share: float = 0.95     # HTML: trafilatura's article is kept if its prose is at least this share ...
+    agreement_max: float = 1.3        # ... and at most this multiple of the DOM run's prose
+    header_lines: int = 8              # lines above the article searched for title, date, author
+
+
+@dataclass(frozen=True)
 class ExtractOptions:
     """Everything a transform may need to know. Frozen: derive variants with ``.with_(...)``."""
 
     default_tz_offset_minutes: int = 8 * 60   # Chinese pages that give no zone are China time
     min_text_chars: int = 20                  # less extracted text than this -> reject (stage 'extract')
     keep_headings: bool = True
+    boilerplate: BoilerplateOptions = field(default_factory=BoilerplateOptions)
     limits: Limits = field(default_factory=Limits)
 
     def with_(self, **changes) -> "ExtractOptions":

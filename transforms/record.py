@@ -1,24 +1,34 @@
 """Raw bytes in, record dict (or a ``Reject``) out: the functional core's single entry point.
 
-    decode -> detect form -> parse the form -> remove boilerplate -> metadata -> record
+    decode -> detect form -> parse the form into blocks (transforms.forms)
+           -> remove boilerplate (transforms.boilerplate.classify) -> metadata -> record
 
 Pure: no file system, no Prefect, no DuckDB. ``source_file`` is only a name (it feeds ``doc_id``).
 """
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
 
-import trafilatura
-from markdown_it import MarkdownIt
-
+from transforms.boilerplate import signals as sg
+from transforms.boilerplate.blocks import Block
+from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
+from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, clean_prologue, trafilatura_tree
+from transforms.forms.markdown import parse_markdown
+from transforms.forms.text import parse_text, unwrap_blocks
 from transforms.frontmatter import split_front_matter
+from transforms.metadata.authors import parse_byline, strip_byline
+from transforms.metadata.dates import find_date
+from transforms.metadata.front_matter import from_front_matter
+from transforms.metadata.html_meta import html_metadata
+from transforms.metadata.lang import detect_lang
+from transforms.metadata.titles import clean_title
+from transforms.metadata.urls import normalize_url, site_of, source_link
 from transforms.options import DEFAULT_OPTIONS, ExtractOptions
 from transforms.types import Reject, RejectError
 
-_MD = MarkdownIt("commonmark")
+FIELDS = ("url", "site", "title", "author", "published_at", "categories", "tags", "lang", "summary")
 
 
 def doc_id_for(source_file: str) -> str:
@@ -47,55 +57,146 @@ def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
         raise RejectError("read", "file is empty or whitespace only")
     text, charset = decode(raw, options)
     form = detect_form(text)
-    meta: dict = {}
-    if form == "markdown+front_matter":
-        meta, body, _problem = split_front_matter(text)
-        html = _MD.render(body)
-    elif form == "markdown":
-        html = _MD.render(text)
-    elif form == "text":
-        html = "<html><body>" + "".join(f"<p>{_esc(line)}</p>" for line in text.splitlines() if line.strip()) + "</body></html>"
-    else:
-        html = text
-    body_text = trafilatura.extract(html, include_comments=False, favor_precision=False) or ""
+    article, blocks, fields = parse_form(text, form, options)
+    fields = merge(fields, dump_header_fields(article, options) if form != "html" else {})
+    body, byline_author = strip_bylines(article)
+    fields = merge(fields, {"author": byline_author, "url": trailing_source_link(blocks)})
+    body_text = "\n".join(b.text for b in body)
     if len(body_text.strip()) < options.min_text_chars:
         raise RejectError("extract", f"no article text found (under {options.min_text_chars} characters after boilerplate removal)")
-    published = _parse_date(meta.get("date"), options)
+    url = normalize_url(fields.get("url"))
     return {
         "doc_id": doc_id_for(source_file),
         "source_file": source_file,
         "content_sha256": hashlib.sha256(raw).hexdigest(),
         "raw_format": form,
         "charset": charset,
-        "url": None,
-        "site": None,
-        "title": str(meta["title"]) if isinstance(meta.get("title"), str) else None,
-        "author": None,
-        "published_at": published,
-        "categories": [str(c) for c in meta.get("categories") or [] if isinstance(c, (str, int))],
-        "tags": [str(c) for c in meta.get("tags") or [] if isinstance(c, (str, int))],
-        "lang": None,
-        "summary": None,
+        "url": url,
+        "site": fields.get("site") or site_of(url),
+        "title": fields.get("title"),
+        "author": fields.get("author"),
+        "published_at": fields.get("published_at"),
+        "categories": list(fields.get("categories") or []),
+        "tags": list(fields.get("tags") or []),
+        "lang": fields.get("lang") or detect_lang(body_text),
+        "summary": fields.get("summary"),
         "text": body_text,
-        "images": [],
+        "images": [{"url": im.url, "caption": im.caption} for im in article.images],
         "char_count": len(body_text),
     }
 
 
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _parse_date(value, options: ExtractOptions) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        dt = value
+def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, list[Block], dict]:
+    """The article, all blocks of the page, and the metadata its form carries (front matter, <meta>)."""
+    if form == "html":
+        return html_article(text, options)
+    fields: dict = {}
+    if form == "markdown+front_matter":
+        meta, body, _problem = split_front_matter(text)
+        fields, _problems = from_front_matter(meta, options)
+        blocks = parse_markdown(body)
+    elif form == "markdown":
+        blocks = parse_markdown(text)
     else:
-        try:
-            dt = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone(timedelta(minutes=options.default_tz_offset_minutes)))
-    return dt
+        blocks = parse_text(text, options.limits.max_line_chars)
+    return classify(blocks, options.boilerplate), blocks, fields
+
+
+def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Block], dict]:
+    """Two opinions on an HTML page, one trafilatura call: the classifier over the whole DOM, and the
+    classifier over trafilatura's candidate text. Trafilatura's cleaner result is kept when it found
+    about as much prose as the DOM run (agreement); with much less it missed the article, with much
+    more it merged blocks or kept a sidebar, and the DOM run wins."""
+    o = options.boilerplate
+    html = clean_prologue(html)
+    doc = trafilatura_tree(html)
+    dom_blocks = unwrap_blocks(blocks_from_dom(html, options.limits.max_html_depth))
+    dom = classify(dom_blocks, o)
+    traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
+    traf = classify(traf_blocks, o) if traf_blocks else None
+    dom_prose = prose_tokens(dom, o)
+    if traf is not None and o.agreement_share * dom_prose <= prose_tokens(traf, o) <= o.agreement_max * dom_prose:
+        article, blocks = traf, traf_blocks
+    else:
+        article, blocks = dom, dom_blocks
+    fields = html_metadata(html, options)
+    return article, blocks, fields
+
+
+def prose_tokens(article: Article, o) -> int:
+    return sum(sg.tokens(b.text) for b in article.body if is_prose(b, o))
+
+
+def merge(first: dict, second: dict) -> dict:
+    """``first`` with its empty fields filled from ``second``."""
+    out = dict(first)
+    for k, v in second.items():
+        if v not in (None, "", []) and out.get(k) in (None, "", []):
+            out[k] = v
+    return out
+
+
+def dump_header_fields(article: Article, options: ExtractOptions) -> dict:
+    """Title, date, author and category from the lines just above the article in a dump.
+
+    The date line (``2025-07-31 11:36:49 name 阅读:129``) gives the date and often the author; the
+    title is the first heading above the article, else the line right above the date line, else a
+    line repeated there; a short line right above the title is its category.
+    """
+    header = [b for b in article.header if b.image is None and b.text.strip()]
+    lines = [b.text for b in header]
+    published, date_idx = find_date(lines, options)
+    author = parse_byline(lines[date_idx]) if date_idx is not None else None
+    title_idx = _title_index(header, date_idx, options)
+    title = clean_title(lines[title_idx]) if title_idx is not None else None
+    categories = []
+    if title_idx:
+        above = header[title_idx - 1]
+        if 0 < sg.tokens(above.text) <= 6 and not sg.is_meta_line(above.text, 0) and above.link_share <= 0.5 \
+                and sg.punct_count(above.text) == 0:
+            categories = [above.text.strip()]
+    return {"published_at": published, "author": author, "title": title, "categories": categories}
+
+
+def _title_index(header: list[Block], date_idx: int | None, options: ExtractOptions) -> int | None:
+    o = options.boilerplate
+    headings = [i for i, b in enumerate(header) if b.kind == "heading"]
+    if headings:
+        return min(headings, key=lambda i: (header[i].level, i))
+
+    def title_like(b: Block) -> bool:
+        t = sg.tokens(b.text)
+        return 4 <= t <= 60 and b.link_share <= o.link_share_max and not sg.is_meta_line(b.text, o.meta_rest_tokens) \
+            and not sg.ends_like_sentence(b.text)
+
+    if date_idx is not None and date_idx > 0 and title_like(header[date_idx - 1]):
+        return date_idx - 1
+    seen: dict[str, int] = {}
+    for i, b in enumerate(header):
+        key = sg.norm(b.text)
+        if key in seen and title_like(b):
+            return seen[key]
+        seen.setdefault(key, i)
+    return None
+
+
+def strip_bylines(article: Article) -> tuple[list[Block], str | None]:
+    """The body with a leading byline cut off its first paragraphs, and the author the bylines name."""
+    author = None
+    for b in [*article.header, *article.dropped]:
+        author = author or (parse_byline(b.text) if b.image is None else None)
+    body = list(article.body)
+    for i, b in enumerate(body[:3]):
+        rest, name = strip_byline(b.text)
+        if name:
+            author = author or name
+            body[i] = Block(rest, b.kind, b.level, b.link_chars, b.links, b.image)
+    return [b for b in body if b.text.strip()], author
+
+
+def trailing_source_link(blocks: list[Block]) -> str | None:
+    """A last block that is a lone short link (``[qq](https://...)``) names the source URL."""
+    for b in reversed(blocks[-3:]):
+        if b.image is None and len(b.links) == 1 and b.link_share > 0.9 and sg.tokens(b.text) <= 6:
+            return source_link(f"[{b.text}]({b.links[0]})")
+    return None

@@ -1,0 +1,56 @@
+"""The classifier: densest prose run, sidebar cut, in-run noise, image captions."""
+from transforms.boilerplate.blocks import Block, Image
+from transforms.boilerplate.classify import classify, cut_sidebar, densest_run
+from transforms.options import BoilerplateOptions
+
+O = BoilerplateOptions()
+P1 = "据报道，在启程前往巴黎人工智能行动峰会之前，美国开放人工智能研究中心的首席执行官再次赞赏中国初创公司。"
+P2 = "当地时间周二公布的这期节目中，他直言对新挑战者的出现并不感到意外，但出现的时机确实让他大吃一惊。"
+P3 = "他还坦言，他每天都在担心被快速追击者凭借更具可持续性的业务后来者居上，希望这种事情不会发生。"
+
+
+def test_densest_run_is_max_sum_span():
+    assert densest_run([-5, 3, 4, -1, 5, -20, 6]) == (1, 5)
+    assert densest_run([-1, -2]) == (0, 0)
+
+
+def test_navigation_and_sidebar_are_cut_around_the_article():
+    page = [Block(t) for t in ("首页", "新闻", "财经", "科技")]
+    page += [Block("标题：峰会前的表态"), Block("2025-02-11 15:56 阅读:12"), Block(P1), Block("小标题"), Block(P2), Block(P3)]
+    page += [Block("相关文章"), Block(P1.replace("据报道", "另据报道")), Block("热门"), Block("某条热门新闻标题")]
+    art = classify(page, O)
+    assert [b.text for b in art.body] == [P1, "小标题", P2, P3]
+    assert any(b.text == "2025-02-11 15:56 阅读:12" for b in art.header)
+
+
+def test_cut_sidebar_only_below_most_of_the_prose():
+    blocks = [Block("相关文章"), Block(P1), Block(P2)]
+    assert cut_sidebar(blocks, 0, 3, O) == 3  # nothing above it yet: not a sidebar opener here
+    blocks = [Block(P1), Block(P2), Block("相关文章"), Block(P3)]
+    assert cut_sidebar(blocks, 0, 4, O) == 2
+
+
+def test_noise_inside_the_run_is_dropped():
+    blocks = [Block(P1), Block("【文/观察者网 阮佳琪】"), Block(P2), Block("分享到："),
+              Block("本文系独家稿件，未经授权，不得转载。"), Block(P3), Block("[qq]", link_chars=2, links=("https://x.example",))]
+    art = classify(blocks, O)
+    assert [b.text for b in art.body] == [P1, P2, P3]
+    assert {b.text for b in art.dropped} >= {"【文/观察者网 阮佳琪】", "分享到："}
+
+
+def test_image_goes_to_images_with_its_caption():
+    blocks = [Block(P1), Block("图片", "image", image=Image("https://img.example/1.jpg")),
+              Block("OpenAI首席执行官萨姆·奥特曼。资料图"), Block(P2)]
+    art = classify(blocks, O)
+    assert [b.text for b in art.body] == [P1, P2]
+    assert art.images == [Image("https://img.example/1.jpg", "OpenAI首席执行官萨姆·奥特曼。资料图")]
+
+
+def test_english_page():
+    nav = [Block(t, link_chars=len(t)) for t in ("Home", "World", "Business", "Sign in")]
+    body = [Block("The central bank raised interest rates by a quarter point on Wednesday, its second increase this year."),
+            Block("Officials said inflation had remained above target for longer than expected, and markets had priced in the move."),
+            Block("Analysts expect one more increase before the end of the year, although some warned of slowing growth.")]
+    tail = [Block("Related stories"), Block("Markets rally after the decision")]
+    art = classify(nav + body + tail, O)
+    assert [b.text for b in art.body] == [b.text for b in body]

@@ -1,0 +1,44 @@
+"""HTML -> blocks: trafilatura's XML tree, and the plain DOM walk."""
+from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, clean_prologue, trafilatura_tree
+
+PARA = "这是一段足够长的新闻正文，用来让抽取器认出正文部分。记者在现场看到，很多人排队等候，秩序井然。"
+PAGE = f"""<html><head><title>t</title><style>p{{}}</style></head><body>
+<ul><li><a href="/a">首页</a></li><li><a href="/b">新闻</a></li></ul>
+<article><h1>标题在这里</h1><p>{PARA}</p><p>{PARA}<a href="/c">链接</a></p>
+<img src="https://img.example/1.jpg" alt="图一"><p>{PARA}</p></article>
+<script>var x = "不应出现";</script></body></html>"""
+
+
+def test_dom_walk_blocks_with_link_share_and_images():
+    blocks = blocks_from_dom(PAGE, max_depth=100)
+    texts = [b.text for b in blocks]
+    assert texts[:2] == ["首页", "新闻"]
+    assert blocks[0].link_share == 1.0 and blocks[0].links == ("/a",)
+    assert "标题在这里" in texts and PARA in texts
+    assert not any("不应出现" in t or "p{}" in t for t in texts)
+    images = [b.image for b in blocks if b.image is not None]
+    assert images and images[0].url == "https://img.example/1.jpg"
+
+
+def test_dom_walk_respects_depth_limit():
+    deep = "<html><body>" + "<div>" * 50 + "深处的文字" + "</div>" * 50 + "</body></html>"
+    assert blocks_from_dom(deep, max_depth=10) == []
+    assert [b.text for b in blocks_from_dom(deep, max_depth=100)] == ["深处的文字"]
+
+
+def test_clean_prologue_drops_script_before_html():
+    html = "\n<script>function f(){}</script>\n<!DOCTYPE html><html><body><p>正文</p></body></html>"
+    assert clean_prologue(html).startswith("<!DOCTYPE html>")
+    assert clean_prologue("<html><body>x</body></html>") == "<html><body>x</body></html>"
+
+
+def test_trafilatura_tree_to_blocks():
+    doc = trafilatura_tree(PAGE.replace("<article>", "<article>" + f"<p>{PARA}</p>" * 3))
+    blocks = blocks_from_trafilatura(doc)
+    assert PARA in [b.text for b in blocks]
+    assert not any(b.text == "首页" for b in blocks)
+
+
+def test_trafilatura_tree_none_for_empty_page():
+    assert trafilatura_tree("<html><body></body></html>") is None
+    assert blocks_from_trafilatura(None) == []

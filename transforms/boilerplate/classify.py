@@ -1,0 +1,115 @@
+"""The block classifier: score every block, take the densest run of prose, then cut what is inside it.
+
+1. ``block_score``: prose blocks score their length in tokens; every other block (short lines, link
+   blocks, repeated lines) costs a base plus a share of its length.
+2. ``densest_run``: the contiguous run of blocks with the largest total score (Kadane) is the article.
+3. ``cut_sidebar``: the run ends at a sidebar opener (相关文章, 热门推荐, Related posts) once prose came.
+4. ``is_noise``: inside the run, bylines, credits, copyright lines, date/counter lines, share controls,
+   teasers, link blocks and repeated non-prose lines are dropped; images go to ``images`` and the short
+   line right after an image becomes its caption.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from transforms.boilerplate import signals as sg
+from transforms.boilerplate.blocks import Block, Image
+from transforms.options import BoilerplateOptions
+
+
+@dataclass(frozen=True)
+class Article:
+    body: list[Block]                         # the article's text blocks, in order
+    header: list[Block]                       # the blocks just above the article (title, date, byline live here)
+    images: list[Image] = field(default_factory=list)
+    dropped: list[Block] = field(default_factory=list)  # blocks inside the run removed as noise (bylines, ...)
+
+
+def is_prose(block: Block, o: BoilerplateOptions) -> bool:
+    return (block.image is None and not sg.is_link_block(block, o.link_share_max)
+            and sg.is_prose(block.text, o.min_prose_tokens, o.long_line_tokens, o.max_tokens_per_mark))
+
+
+def block_score(block: Block, counts: Counter, o: BoilerplateOptions) -> float:
+    if block.image is not None:
+        return 0.0
+    t = sg.tokens(block.text)
+    if sg.is_link_block(block, o.link_share_max):
+        return -(o.nonprose_base + o.link_per_token * t)
+    if is_prose(block, o):
+        return float(t)
+    cost = o.nonprose_base + o.nonprose_per_token * t
+    if counts[sg.norm(block.text)] > 1:
+        cost += o.repeat_penalty
+    return -cost
+
+
+def densest_run(scores: list[float]) -> tuple[int, int]:
+    """``(start, end)`` (end exclusive) of the contiguous run with the largest sum; (0, 0) if none is positive."""
+    best, best_span = 0.0, (0, 0)
+    run, start = 0.0, 0
+    for i, s in enumerate(scores):
+        if run <= 0:
+            run, start = 0.0, i
+        run += s
+        if run > best:
+            best, best_span = run, (start, i + 1)
+    return best_span
+
+
+def cut_sidebar(blocks: list[Block], start: int, end: int, o: BoilerplateOptions) -> int:
+    """New end of the run: the first sidebar opener with enough of the run's prose above it."""
+    prose = [sg.tokens(b.text) if is_prose(b, o) else 0 for b in blocks[start:end]]
+    total, above = sum(prose), 0
+    for i in range(start, end):
+        if above and above >= o.sidebar_cut_share * total and sg.is_sidebar_opener(blocks[i].text, o.sidebar_opener_tokens):
+            return i
+        above += prose[i - start]
+    return end
+
+
+def is_noise(block: Block, counts: Counter, o: BoilerplateOptions) -> bool:
+    """Inside the article run: a line that is not article text."""
+    text = block.text.strip()
+    if not text:
+        return True
+    if sg.is_link_block(block, o.link_share_max) and not is_prose(block, o):
+        return True
+    if sg.is_copyright(text) and sg.tokens(text) <= 2 * o.byline_tokens:
+        return True
+    if sg.is_byline(text, o.byline_tokens) or sg.is_meta_line(text, o.meta_rest_tokens):
+        return True
+    if sg.is_ui_line(text, o.ui_tokens) or sg.is_truncated(text):
+        return True
+    return counts[sg.norm(text)] > 1 and not is_prose(block, o) and block.kind != "heading"
+
+
+def is_caption(prev: Block | None, block: Block, o: BoilerplateOptions) -> bool:
+    """A short standalone line right after an image block, not a full sentence paragraph."""
+    if prev is None or prev.image is None or block.image is not None:
+        return False
+    t = sg.tokens(block.text)
+    return 0 < t <= o.caption_tokens and not (sg.ends_like_sentence(block.text) and sg.punct_count(block.text) >= 3)
+
+
+def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
+    counts = sg.line_counts(blocks)
+    scores = [block_score(b, counts, o) for b in blocks]
+    start, end = densest_run(scores)
+    end = cut_sidebar(blocks, start, end, o)
+    body, images, dropped = [], [], []
+    prev: Block | None = None
+    for b in blocks[start:end]:
+        if b.image is not None:
+            images.append(b.image)
+        elif images and is_caption(prev, b, o):
+            images[-1] = Image(images[-1].url, b.text.strip())
+            dropped.append(b)
+        elif is_noise(b, counts, o):
+            dropped.append(b)
+        else:
+            body.append(b)
+        prev = b
+    header = blocks[max(0, start - o.header_lines):start]
+    return Article(body=body, header=header, images=images, dropped=dropped)

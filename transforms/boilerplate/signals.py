@@ -1,0 +1,153 @@
+"""Boilerplate signals: one small pure function per signal, each on a line of text or a block.
+
+Signals use general properties (length, sentence punctuation, link share, repetition, dates and
+counters) and a short list of generic UI/sidebar vocabulary; nothing is keyed to a site.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from transforms.boilerplate.blocks import Block
+
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Punctuation inside a sentence: CJK full-width marks; ASCII , ; ! ? not inside a number; ASCII . and :
+# only before a space, the end or a CJK character (not in 1.5, 10:30, a.b).
+_INNER_PUNCT = re.compile(r"[，。！？；、：]|[,;!?](?!\d)|[.:](?=\s|$|[\u4e00-\u9fff])")
+_CLOSERS = "”’」』》)）]】\"' \t*_"
+_SENTENCE_END = set("。！？!?；;…")
+_TRUNCATED = re.compile(r"(?:\.\.\.|…|。。。)\s*$")
+
+_SIDEBAR_OPENER = re.compile(
+    r"^(?:相关|热门|热点|热帖|热词|热榜|最新|推荐|精彩|延伸阅读|猜你喜欢|大家都在看|为您推荐|编辑推荐|今日推荐|"
+    r"排行|点击排行|阅读排行|往期|更多|专题|友情链接|网友评论|发表评论|"
+    r"related|popular|recommended|latest|trending|more (?:from|stories|news)|read (?:more|next)|"
+    r"you (?:may|might) also like|see also|comments?)",
+    re.I,
+)
+_COPYRIGHT = re.compile(
+    r"未经.{0,12}(?:授权|许可|同意)|不得转载|禁止转载|严禁转载|谢绝转载|转载请注明|版权所有|版权归|版权声明|"
+    r"免责声明|本文仅代表作者(?:本人)?观点|copyright|all rights reserved|disclaimer|©|\(c\)\s*\d{4}",
+    re.I,
+)
+# Bylines and credit lines: writer, reporter, editor, source, photo credit.
+_BYLINE = re.compile(
+    r"^[\s【\[(（]*(?:(?:文|作者|记者|本报记者|特约记者|通讯员|撰文|采写|编辑|责任编辑|责编|主编|编审|校对|"
+    r"来源|稿源|出处|摄影|摄|图|图片来源|图源|原标题|author|source|editor)\s*[/／:：|｜丨]\s*\S"
+    r"|(?:by|written by)\s+[A-Z])",
+    re.I,
+)
+_REPORTER = re.compile(r"^(?:\S{0,12}?(?:报|社|网|台|刊|日报|晚报|新闻))?\s*(?:本报|特约)?记者\s*[\u4e00-\u9fff·]{2,4}(?:\s+[\u4e00-\u9fff·]{2,4})*$")
+_DATE = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2}秒?)?)?"
+    r"|\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?\s+\d{1,2}:\d{2}|\b\d{1,2}:\d{2}(?::\d{2})?\b"
+)
+_COUNTER = re.compile(
+    r"(?:阅读|浏览|点击|评论|点赞|收藏|分享|转发|人气|热度|views?|comments?|likes?|reads?)\s*[:：(（]?\s*\d+[万kK+]?\s*[)）]?"
+    r"|\d+[万kK+]?\s*(?:人?阅读|次?浏览|人?评论|条评论|赞|views?|comments?|likes?)",
+    re.I,
+)
+_UI = re.compile(
+    r"^(?:分享到|分享|打印|字号|字体|收藏|举报|纠错|【纠错】|返回顶部|返回首页|上一篇|下一篇|上一页|下一页|"
+    r"点击进入|点击查看|查看更多|加载更多|扫一扫|扫描二维码|关注我们|微信|微博|登录|注册|首页|"
+    r"share|print|tweet|email|subscribe|sign in|log in|back to top|next|previous)\b",
+    re.I,
+)
+
+
+@lru_cache(maxsize=8192)  # the classifier asks for the same lines several times
+def tokens(text: str) -> int:
+    """Scorer-like length: one per CJK character, one per run of Latin letters or digits."""
+    return len(_TOKEN.findall(text))
+
+
+def cjk_share(text: str) -> float:
+    n = tokens(text)
+    return len(_CJK.findall(text)) / n if n else 0.0
+
+
+@lru_cache(maxsize=8192)
+def punct_count(text: str) -> int:
+    """Sentence punctuation marks inside the line (commas, full stops, colons, ...)."""
+    return len(_INNER_PUNCT.findall(text))
+
+
+def ends_like_sentence(text: str) -> bool:
+    """The line ends with a sentence mark (closing quotes and brackets skipped), not a '...' teaser."""
+    s = text.rstrip(_CLOSERS)
+    if not s or is_truncated(text):
+        return False
+    return s[-1] in _SENTENCE_END or (s[-1] == "." and not s.endswith(".."))
+
+
+def is_truncated(text: str) -> bool:
+    """A teaser cut off with '...' or '…' (cards, summaries of other articles)."""
+    return bool(_TRUNCATED.search(text.strip().rstrip(_CLOSERS)))
+
+
+def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: int) -> bool:
+    """Sentence-like: long enough and ends like a sentence, or long with dense inner marks.
+
+    A long line with few marks for its length (concatenated headlines of a ticker or a nav bar) is
+    not prose; a line that ends like a sentence may have marks less than half as dense.
+    """
+    t = tokens(text)
+    if t < min_tokens or is_truncated(text):
+        return False
+    marks = punct_count(text)
+    if ends_like_sentence(text):
+        return t < long_tokens or marks * max_tokens_per_mark * 2.5 >= t
+    return t >= long_tokens and marks >= 2 and marks * max_tokens_per_mark >= t
+
+
+def is_sidebar_opener(text: str, max_tokens: int) -> bool:
+    """A short heading-like line that opens a sidebar block: 相关文章, 热门推荐, Related posts, ...
+
+    Also a line that starts with such a label and a colon (``相关阅读：first related title``).
+    """
+    s = text.strip().strip("#*_【】[]「」<>《》:：|｜ ")
+    label = re.split(r"[:：]", s, maxsplit=1)[0].strip("#*_【】[]「」<>《》|｜ ")
+    if label != s and not (0 < tokens(label) <= 6 and _SIDEBAR_OPENER.match(label)):
+        return False
+    return 0 < tokens(label) <= max_tokens and bool(_SIDEBAR_OPENER.match(label)) and not ends_like_sentence(s)
+
+
+def is_copyright(text: str) -> bool:
+    return bool(_COPYRIGHT.search(text))
+
+
+def is_byline(text: str, max_tokens: int) -> bool:
+    """A short writer/reporter/editor/source credit line such as 【文/观察者网 X】 or 记者 X."""
+    s = text.strip()
+    if tokens(s) > max_tokens or ends_like_sentence(s) and tokens(s) > 12:
+        return False
+    return bool(_BYLINE.match(s) or _REPORTER.match(s))
+
+
+def is_meta_line(text: str, max_rest_tokens: int) -> bool:
+    """A date / time / counter line (``2025-07-31 11:36:49 name 阅读:129``): little else around them."""
+    if not (_DATE.search(text) or _COUNTER.search(text)):
+        return False
+    rest = _COUNTER.sub(" ", _DATE.sub(" ", text))
+    return tokens(rest) <= max_rest_tokens
+
+
+def is_ui_line(text: str, max_tokens: int) -> bool:
+    """Share / print / font-size / next-page controls."""
+    s = text.strip().strip("#*_【】[]|｜ ")
+    return tokens(s) <= max_tokens and bool(_UI.match(s))
+
+
+def is_link_block(block: Block, max_share: float) -> bool:
+    return block.link_share > max_share
+
+
+def line_counts(blocks: list[Block]) -> Counter:
+    """How often each (normalised) line occurs in the page: repeated lines are navigation or cards."""
+    return Counter(norm(b.text) for b in blocks if b.text.strip())
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", "", text).strip("#*_").lower()

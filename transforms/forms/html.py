@@ -1,0 +1,172 @@
+"""HTML -> blocks.
+
+The main path runs trafilatura once (XML output with links and images) and turns its tree into
+blocks, so the classifier sees trafilatura's candidate text with link shares. When trafilatura finds
+nothing, a plain DOM walk turns every visible block element of the page into a block instead.
+"""
+from __future__ import annotations
+
+import re
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from transforms.boilerplate.blocks import Block, Image
+
+# trafilatura XML: elements that make a block of their own.
+_XML_BLOCKS = {"p": "p", "head": "heading", "item": "item", "quote": "quote", "cell": "cell", "code": "code"}
+# Plain DOM: elements whose start and end break a line.
+_DOM_BREAKS = {
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+    "tbody", "thead", "section", "article", "header", "footer", "aside", "nav", "blockquote", "pre",
+    "form", "main", "figure", "figcaption", "center", "td", "th", "br", "hr", "address", "option",
+}
+_DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template", "svg", "iframe", "select", "button", "textarea"}
+# Scripts or comments before <!DOCTYPE>/<html> make lxml put the whole page into <head>.
+_LEADING_JUNK = re.compile(r"\A\s*(?:<script\b.*?</script>\s*|<!--.*?-->\s*|<style\b.*?</style>\s*)+(?=<!doctype|<html)", re.I | re.S)
+
+
+def clean_prologue(html: str) -> str:
+    """Drop scripts, styles and comments that stand before ``<!DOCTYPE>``/``<html>``."""
+    return _LEADING_JUNK.sub("", html, count=1)
+
+
+class _Acc:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.link_chars = 0
+        self.links: list[str] = []
+
+    def add(self, s: str | None, in_link: bool) -> None:
+        if s:
+            self.parts.append(s)
+            if in_link:
+                self.link_chars += len(s.strip())
+
+    def block(self, kind: str = "p", level: int = 0) -> Block | None:
+        text = " ".join("".join(self.parts).split())
+        return Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links)) if text else None
+
+
+def trafilatura_tree(html: str):
+    """One trafilatura call: the XML ``<doc>`` element (with ``<main>``), or None. Metadata comes from
+    ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off."""
+    xml = trafilatura.extract(
+        html, output_format="xml", include_links=True, include_images=True, include_tables=True,
+        include_comments=False, with_metadata=False, favor_precision=False,
+    )
+    if not xml:
+        return None
+    try:
+        return etree.fromstring(xml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return None
+
+
+def blocks_from_trafilatura(doc) -> list[Block]:
+    main = doc.find("main") if doc is not None else None
+    out: list[Block] = []
+    if main is not None:
+        _walk_xml(main, out)
+    return out
+
+
+def _walk_xml(elem, out: list[Block]) -> None:
+    for child in elem:
+        tag = child.tag
+        if tag == "graphic":
+            src = child.get("src") or ""
+            if src:
+                out.append(Block((child.get("alt") or child.get("title") or "").strip(), "image", image=Image(src, None)))
+        elif tag == "row" and any(c.tag in _XML_BLOCKS or c.tag in ("list", "table") for cell in child for c in cell):
+            for cell in child:  # a layout table: its cells hold paragraphs, each a block of its own
+                if cell.text and cell.text.strip():
+                    out.append(Block(" ".join(cell.text.split())))
+                _walk_xml(cell, out)
+        elif tag == "row":
+            acc = _Acc()
+            for cell in child:
+                _collect_xml(cell, acc, False, out)
+                acc.parts.append(" ")
+            b = acc.block("cell")
+            if b:
+                out.append(b)
+        elif tag in _XML_BLOCKS and not any(c.tag in _XML_BLOCKS or c.tag in ("list", "table") for c in child):
+            kind = _XML_BLOCKS[tag]
+            level = int((child.get("rend") or "h0")[1:] or 0) if tag == "head" and (child.get("rend") or "").startswith("h") else 0
+            acc = _Acc()
+            _collect_xml(child, acc, False, out, kind, level)
+            b = acc.block(kind, level)
+            if b:
+                out.append(b)
+        else:
+            if child.text and child.text.strip():
+                out.append(Block(" ".join(child.text.split())))
+            _walk_xml(child, out)
+        if child.tail and child.tail.strip() and elem.tag == "main":
+            out.append(Block(" ".join(child.tail.split())))
+
+
+def _collect_xml(elem, acc: _Acc, in_link: bool, out: list[Block], kind: str = "p", level: int = 0) -> None:
+    """Inline content of a block; ``<lb/>`` ends a line, ``<graphic>`` becomes its own image block."""
+    acc.add(elem.text, in_link)
+    for c in elem:
+        if c.tag == "lb":
+            b = acc.block(kind, level)
+            if b:
+                out.append(b)
+            acc.__init__()
+        elif c.tag == "graphic":
+            b = acc.block(kind, level)
+            if b:
+                out.append(b)
+            acc.__init__()
+            if c.get("src"):
+                out.append(Block("", "image", image=Image(c.get("src"), None)))
+        else:
+            if c.tag == "ref":
+                acc.links.append(c.get("target") or "")
+            _collect_xml(c, acc, in_link or c.tag == "ref", out, kind, level)
+        acc.add(c.tail, in_link)
+
+
+def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
+    """Fallback: every visible block element of the page as a block, with its link text share."""
+    try:
+        root = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    out: list[Block] = []
+    acc = _Acc()
+
+    def flush() -> None:
+        nonlocal acc
+        b = acc.block()
+        if b:
+            out.append(b)
+        acc = _Acc()
+
+    def walk(el, in_link: bool, depth: int) -> None:
+        if depth > max_depth:
+            return
+        for c in el:
+            tag = c.tag if isinstance(c.tag, str) else ""
+            if tag and tag.lower() not in _DOM_SKIP:
+                tag = tag.lower()
+                if tag in _DOM_BREAKS:
+                    flush()
+                if tag == "img" and c.get("src"):
+                    flush()
+                    out.append(Block((c.get("alt") or "").strip(), "image", image=Image(c.get("src"), None)))
+                if tag == "a":
+                    acc.links.append(c.get("href") or "")
+                acc.add(c.text, in_link or tag == "a")
+                walk(c, in_link or tag == "a", depth + 1)
+                if tag in _DOM_BREAKS:
+                    flush()
+            acc.add(c.tail, in_link)
+
+    walk(root, False, 0)
+    flush()
+    return out

@@ -1,0 +1,87 @@
+"""A plain-text dump of a whole page (every visible line, navigation and sidebars included) -> blocks.
+
+Text that was hard-wrapped at a fixed width (old pages in ``<pre>``, e-mail style) is re-joined into
+paragraphs first: when many lines share one display width, a line of that width continues on the next
+line unless the next line is indented.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from transforms.boilerplate.blocks import Block
+
+_MARKS = re.compile(r"[，。；、,;]")
+
+
+def display_width(line: str) -> int:
+    """Columns the line takes in a monospace font: wide (CJK, full-width) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def wrap_width(lines: list[str], min_width: int, min_share: float) -> int | None:
+    """The width prose was hard-wrapped at: a sharp peak (one width, or one less) holding most long
+    lines, most of which carry sentence punctuation (a list of headlines cut to one width does not)."""
+    # A line of fewer characters than min_width / 2 cannot reach min_width columns: skip measuring it.
+    widths = [display_width(ln.rstrip()) if len(ln) * 2 >= min_width else 0 for ln in lines]
+    long = [w for w in widths if w >= min_width]
+    if len(long) < 5:
+        return None
+    top, _ = Counter(long).most_common(1)[0]
+    peak = [ln for ln, w in zip(lines, widths) if top - 1 <= w <= top]
+    punctuated = sum(1 for ln in peak if _MARKS.search(ln))
+    return top if len(peak) >= 5 and len(peak) >= min_share * len(long) and punctuated >= min_share * len(peak) else None
+
+
+def unwrap(lines: list[str], min_width: int = 50, min_share: float = 0.5, slack: int = 4) -> list[str]:
+    """Join hard-wrapped lines back into paragraphs (no-op for text that is not hard-wrapped)."""
+    width = wrap_width(lines, min_width, min_share)
+    if width is None:
+        return lines
+    out: list[str] = []
+    joining = False
+    for ln in lines:
+        indented = ln[:1] in (" ", "\t", "\u3000")
+        if joining and ln.strip() and not indented:
+            out[-1] = _join(out[-1], ln.strip())
+        else:
+            out.append(ln)
+        w = display_width(ln.rstrip())
+        joining = bool(ln.strip()) and width - slack <= w <= width + 1
+    return out
+
+
+def _join(a: str, b: str) -> str:
+    """CJK text joins without a space, Latin words with one."""
+    a = a.rstrip()
+    wide = display_width(a[-1:]) == 2 or display_width(b[:1]) == 2
+    return a + b if wide or a.endswith("-") else a + " " + b
+
+
+def unwrap_blocks(blocks: list[Block]) -> list[Block]:
+    """``unwrap`` for blocks of another form (HTML ``<pre>``/``<br>`` text): re-joined lines lose link data."""
+    texts = [b.text for b in blocks if b.image is None]
+    if wrap_width(texts, 50, 0.5) is None:
+        return blocks
+    out: list[Block] = []
+    run: list[str] = []
+    for b in [*blocks, None]:
+        if b is not None and b.image is None and b.kind in ("p", "cell"):
+            run.append(b.text)
+            continue
+        out.extend(Block(t) for t in unwrap(run))
+        run = []
+        if b is not None:
+            out.append(b)
+    return out
+
+
+def parse_text(text: str, max_line_chars: int) -> list[Block]:
+    """One block per non-empty (re-joined) line, whitespace collapsed; an over-long line is cut."""
+    blocks = []
+    for line in unwrap(text.splitlines()):
+        line = " ".join(line.split())[:max_line_chars]
+        if line:
+            blocks.append(Block(line))
+    return blocks

@@ -1,0 +1,55 @@
+"""Language identification (ISO 639-1).
+
+Scripts decide the clear cases (kana -> ja, hangul -> ko, Han without kana -> zh, when the script
+dominates the letters); everything else goes to py3langid, whose model ships inside the wheel
+(nothing is downloaded at run time). Too little text -> None.
+"""
+from __future__ import annotations
+
+import re
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_LETTER = re.compile(r"[^\W\d_]")
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+")
+_MIN_LETTERS = 12        # fewer letters than this: too little text to tell
+_MAX_CHARS = 20000       # enough text to decide; keeps the classifier fast on long pages
+
+_identifier = None
+
+
+def _classify(text: str) -> str | None:
+    global _identifier
+    try:
+        if _identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        code, prob = _identifier.classify(text)
+    except Exception:  # noqa: BLE001 - no model, no guess
+        return None
+    return code if prob >= 0.5 else None
+
+
+def detect_lang(text) -> str | None:
+    """ISO 639-1 code of ``text``, or None when there is too little text to tell."""
+    if not isinstance(text, str):
+        return None
+    sample = _URL.sub(" ", text[:_MAX_CHARS])
+    letters = _LETTER.findall(sample)
+    if len(letters) < _MIN_LETTERS:
+        return None
+    n = len(letters)
+    han, kana, hangul = len(_HAN.findall(sample)), len(_KANA.findall(sample)), len(_HANGUL.findall(sample))
+    if hangul / n > 0.3:
+        return "ko"
+    if kana / n > 0.05 and (kana + han) / n > 0.3:
+        return "ja"
+    # A CJK character carries much more than a Latin letter: a page that is 30 % Han by letters is Chinese.
+    if han / n > 0.3 and kana == 0:
+        return "zh"
+    code = _classify(sample)
+    if code in ("zh", "ja", "ko") and han + kana + hangul == 0:
+        return None
+    return code
