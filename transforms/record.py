@@ -94,9 +94,9 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
     if form == "markdown+front_matter":
         meta, body, _problem = split_front_matter(text)
         fields, _problems = from_front_matter(meta, options)
-        blocks = parse_markdown(body)
+        blocks = unwrap_blocks(parse_markdown(body))
     elif form == "markdown":
-        blocks = parse_markdown(text)
+        blocks = unwrap_blocks(parse_markdown(text))
     else:
         blocks = parse_text(text, options.limits.max_line_chars)
     return classify(blocks, options.boilerplate), blocks, fields

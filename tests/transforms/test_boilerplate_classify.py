@@ -54,3 +54,9 @@ def test_english_page():
     tail = [Block("Related stories"), Block("Markets rally after the decision")]
     art = classify(nav + body + tail, O)
     assert [b.text for b in art.body] == [b.text for b in body]
+
+
+def test_repeated_paragraph_kept_once():
+    blocks = [Block("各位朋友：<BR>" + P1), Block(P2), Block("各位朋友：" + P1), Block(P3)]
+    art = classify(blocks, O)
+    assert [b.text for b in art.body] == ["各位朋友：<BR>" + P1, P2, P3]

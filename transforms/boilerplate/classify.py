@@ -5,8 +5,9 @@
 2. ``densest_run``: the contiguous run of blocks with the largest total score (Kadane) is the article.
 3. ``cut_sidebar``: the run ends at a sidebar opener (相关文章, 热门推荐, Related posts) once prose came.
 4. ``is_noise``: inside the run, bylines, credits, copyright lines, date/counter lines, share controls,
-   teasers, link blocks and repeated non-prose lines are dropped; images go to ``images`` and the short
-   line right after an image becomes its caption.
+   teasers, link blocks and repeated non-prose lines are dropped, and so is a paragraph that starts
+   or ends like an earlier one (a repeated post or summary); images go to ``images`` and the short line right
+   after an image becomes its caption.
 """
 from __future__ import annotations
 
@@ -99,9 +100,13 @@ def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
     start, end = densest_run(scores)
     end = cut_sidebar(blocks, start, end, o)
     body, images, dropped = [], [], []
+    seen: set[tuple[str, ...]] = set()
     prev: Block | None = None
     for b in blocks[start:end]:
-        if b.image is not None:
+        keys = sg.token_keys(b.text, o.duplicate_key_tokens) if is_prose(b, o) else ()
+        if any(k in seen for k in keys):  # the same paragraph again (page repeats a post or a summary)
+            dropped.append(b)
+        elif b.image is not None:
             images.append(b.image)
         elif images and is_caption(prev, b, o):
             images[-1] = Image(images[-1].url, b.text.strip())
@@ -110,6 +115,7 @@ def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
             dropped.append(b)
         else:
             body.append(b)
+            seen.update(keys)
         prev = b
     header = blocks[max(0, start - o.header_lines):start]
     return Article(body=body, header=header, images=images, dropped=dropped)

@@ -149,5 +149,12 @@ def line_counts(blocks: list[Block]) -> Counter:
     return Counter(norm(b.text) for b in blocks if b.text.strip())
 
 
+def token_keys(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The first and the last ``n`` tokens, lower-cased: a paragraph sharing either with an earlier
+    one is the same paragraph repeated (with a different prefix or leftover markup)."""
+    toks = [t.lower() for t in _TOKEN.findall(text)]
+    return ("head", *toks[:n]), ("tail", *toks[-n:])
+
+
 def norm(text: str) -> str:
     return re.sub(r"\s+", "", text).strip("#*_").lower()
