@@ -87,6 +87,7 @@ def is_truncated(text: str) -> bool:
     return bool(_TRUNCATED.search(text.strip().rstrip(_CLOSERS)))
 
 
+@lru_cache(maxsize=8192)
 def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: int) -> bool:
     """Sentence-like: long enough and ends like a sentence, or long with dense inner marks.
 
