@@ -39,6 +39,8 @@ def test_is_sidebar_opener():
         assert sg.is_sidebar_opener(line, 10), line
     assert not sg.is_sidebar_opener("相关部门表示将加强监管，确保市场平稳运行。", 10)
     assert not sg.is_sidebar_opener("关于技术创新与商业化", 10)
+    assert not sg.is_sidebar_opener("热点猜想：区块链板块开始补涨", 10)  # a subheading, not a sidebar label
+    assert not sg.is_sidebar_opener("最新进展", 10)
 
 
 def test_is_copyright():

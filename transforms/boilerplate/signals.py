@@ -20,16 +20,18 @@ _CLOSERS = "”’」』》)）]】\"' \t*_"
 _SENTENCE_END = set("。！？!?；;…")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|。。。)\s*$")
 
+# The whole (short) line must be sidebar vocabulary: a head word and an optional generic noun.
 _SIDEBAR_OPENER = re.compile(
-    r"^(?:相关|热门|热点|热帖|热词|热榜|最新|推荐|精彩|延伸阅读|猜你喜欢|大家都在看|为您推荐|编辑推荐|今日推荐|"
-    r"排行|点击排行|阅读排行|往期|更多|专题|友情链接|网友评论|发表评论|"
-    r"related|popular|recommended|latest|trending|more (?:from|stories|news)|read (?:more|next)|"
-    r"you (?:may|might) also like|see also|comments?)",
+    r"(?:(?:相关|热门|热点|热帖|热词|热榜|最新|推荐|精彩|延伸|更多|往期|今日|编辑|为您|猜你|大家都在|点击|阅读|评论|网友)"
+    r"(?:阅读|文章|新闻|报道|推荐|帖子|专题|链接|内容|资讯|排行榜?|评论|视频|图片|图集|话题|标签|关注|喜欢|看|热点|榜)?"
+    r"|延伸阅读|猜你喜欢|大家都在看|友情链接|发表评论|"
+    r"related(?: \w+)?|popular(?: \w+)?|recommended(?: \w+)?|latest(?: \w+)?|trending(?: \w+)?|more (?:from|stories|news)(?: \w+)*|"
+    r"read (?:more|next)|you (?:may|might) also like|see also|comments?)",
     re.I,
 )
 _COPYRIGHT = re.compile(
     r"未经.{0,12}(?:授权|许可|同意)|不得转载|禁止转载|严禁转载|谢绝转载|转载请注明|版权所有|版权归|版权声明|"
-    r"免责声明|本文仅代表作者(?:本人)?观点|copyright|all rights reserved|disclaimer|©|\(c\)\s*\d{4}",
+    r"^\W{0,2}\w{0,6}声明[:：]|免责声明|本文仅代表作者(?:本人)?观点|copyright|all rights reserved|disclaimer|©|\(c\)\s*\d{4}",
     re.I,
 )
 # Bylines and credit lines: writer, reporter, editor, source, photo credit.
@@ -110,9 +112,7 @@ def is_sidebar_opener(text: str, max_tokens: int) -> bool:
     """
     s = text.strip().strip("#*_【】[]「」<>《》:：|｜ ")
     label = re.split(r"[:：]", s, maxsplit=1)[0].strip("#*_【】[]「」<>《》|｜ ")
-    if label != s and not (0 < tokens(label) <= 6 and _SIDEBAR_OPENER.match(label)):
-        return False
-    return 0 < tokens(label) <= max_tokens and bool(_SIDEBAR_OPENER.match(label)) and not ends_like_sentence(s)
+    return 0 < tokens(label) <= max_tokens and bool(_SIDEBAR_OPENER.fullmatch(label)) and not ends_like_sentence(s)
 
 
 def is_copyright(text: str) -> bool:
