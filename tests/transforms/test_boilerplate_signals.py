@@ -16,6 +16,8 @@ def test_punct_count_ignores_decimals_and_times():
 def test_ends_like_sentence_skips_closers_not_teasers():
     assert sg.ends_like_sentence("他说：“好。”")
     assert sg.ends_like_sentence("It works.")
+    assert sg.ends_like_sentence("这基本等同于美国全国GDP的0.5%。（卢鑫）")
+    assert not sg.ends_like_sentence("多数夫妻生活有名无实(图)")
     assert not sg.ends_like_sentence("会聊些啥...")
     assert not sg.ends_like_sentence("相关文章")
 

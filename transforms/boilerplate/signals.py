@@ -18,6 +18,7 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _INNER_PUNCT = re.compile(r"[，。！？；、：]|[,;!?](?!\d)|[.:](?=\s|$|[\u4e00-\u9fff])")
 _CLOSERS = "”’」』》)）]】\"' \t*_"
 _SENTENCE_END = set("。！？!?；;…")
+_TRAILING_NOTE = re.compile(r"\s*[（(【\[][^（()）【】\[\]]{1,12}[)）】\]]\s*$")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|。。。)\s*$")
 
 # The whole (short) line must be sidebar vocabulary: a head word and an optional generic noun.
@@ -77,8 +78,9 @@ def punct_count(text: str) -> int:
 
 
 def ends_like_sentence(text: str) -> bool:
-    """The line ends with a sentence mark (closing quotes and brackets skipped), not a '...' teaser."""
-    s = text.rstrip(_CLOSERS)
+    """The line ends with a sentence mark (closing quotes and brackets skipped, and a short trailing
+    note in brackets such as ``（卢鑫）`` or ``(完)``), not a '...' teaser."""
+    s = _TRAILING_NOTE.sub("", text).rstrip(_CLOSERS)
     if not s or is_truncated(text):
         return False
     return s[-1] in _SENTENCE_END or (s[-1] == "." and not s.endswith(".."))
