@@ -25,7 +25,7 @@ from transforms.metadata.html_meta import html_metadata
 from transforms.metadata.lang import detect_lang
 from transforms.metadata.titles import clean_title
 from transforms.metadata.urls import normalize_url, site_of, source_link
-from transforms.options import DEFAULT_OPTIONS, ExtractOptions
+from transforms.options import DEFAULT_OPTIONS, BoilerplateOptions, ExtractOptions
 from transforms.types import Reject, RejectError
 
 FIELDS = ("url", "site", "title", "author", "published_at", "categories", "tags", "lang", "summary")
@@ -123,7 +123,8 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     return article, blocks, fields
 
 
-def prose_tokens(article: Article, o) -> int:
+def prose_tokens(article: Article, o: BoilerplateOptions) -> int:
+    """Tokens of the article's prose blocks: how much article text a run holds."""
     return sum(sg.tokens(b.text) for b in article.body if is_prose(b, o))
 
 
