@@ -22,6 +22,11 @@ _DOM_BREAKS = {
     "tbody", "thead", "section", "article", "header", "footer", "aside", "nav", "blockquote", "pre",
     "form", "main", "figure", "figcaption", "center", "td", "th", "br", "hr", "address", "option",
 }
+# Plain DOM: elements that group blocks (their ids make a block's ``path``).
+_DOM_CONTAINERS = {
+    "body", "div", "td", "th", "table", "article", "section", "main", "aside", "nav", "header", "footer",
+    "ul", "ol", "dl", "form", "center", "blockquote", "figure",
+}
 _DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template", "svg", "iframe", "select", "button", "textarea"}
 # Scripts or comments before <!DOCTYPE>/<html> make lxml put the whole page into <head>.
 _LEADING_JUNK = re.compile(r"\A\s*(?:<script\b.*?</script>\s*|<!--.*?-->\s*|<style\b.*?</style>\s*)+(?=<!doctype|<html)", re.I | re.S)
@@ -44,9 +49,9 @@ class _Acc:
             if in_link:
                 self.link_chars += len(s.strip())
 
-    def block(self, kind: str = "p", level: int = 0) -> Block | None:
+    def block(self, kind: str = "p", level: int = 0, path: tuple[int, ...] = ()) -> Block | None:
         text = " ".join("".join(self.parts).split())
-        return Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links)) if text else None
+        return Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links), path=path) if text else None
 
 
 def trafilatura_tree(html: str):
@@ -132,17 +137,19 @@ def _collect_xml(elem, acc: _Acc, in_link: bool, out: list[Block], kind: str = "
 
 
 def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
-    """Fallback: every visible block element of the page as a block, with its link text share."""
+    """Every visible block element of the page as a block, with its link text share and DOM path."""
     try:
         root = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return []
     out: list[Block] = []
     acc = _Acc()
+    stack: list[int] = []     # ids of the open container elements
+    ids = iter(range(1, 1 << 30))
 
     def flush() -> None:
         nonlocal acc
-        b = acc.block()
+        b = acc.block(path=tuple(stack))
         if b:
             out.append(b)
         acc = _Acc()
@@ -158,13 +165,17 @@ def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
                     flush()
                 if tag == "img" and c.get("src"):
                     flush()
-                    out.append(Block((c.get("alt") or "").strip(), "image", image=Image(c.get("src"), None)))
+                    out.append(Block((c.get("alt") or "").strip(), "image", image=Image(c.get("src"), None), path=tuple(stack)))
                 if tag == "a":
                     acc.links.append(c.get("href") or "")
+                if tag in _DOM_CONTAINERS:
+                    stack.append(next(ids))
                 acc.add(c.text, in_link or tag == "a")
                 walk(c, in_link or tag == "a", depth + 1)
                 if tag in _DOM_BREAKS:
                     flush()
+                if tag in _DOM_CONTAINERS:
+                    stack.pop()
             acc.add(c.tail, in_link)
 
     walk(root, False, 0)
