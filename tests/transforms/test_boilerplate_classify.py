@@ -64,7 +64,7 @@ def test_repeated_paragraph_kept_once():
 
 def test_html_blocks_outside_the_article_container_are_dropped():
     # paths: the article container is (1, 2); the related-summaries container is (1, 3)
-    art = [Block(P1, path=(1, 2)), Block(P2, path=(1, 2)), Block(P3, path=(1, 2)), Block(P1 + P2, path=(1, 2))]
+    art = [Block(P1, path=(1, 2)), Block(P2, path=(1, 2)), Block(P3, path=(1, 2)), Block("第四段也是正文的一部分，讲的是峰会之后各方的反应，以及接下来几个月可能发生的变化。", path=(1, 2))]
     related = [Block("另一篇文章的摘要，和正文很像，也是完整的句子，结尾有句号。", path=(1, 3))]
     assert article_root(art + related, O) == (1, 2)
     out = classify(art + related, O)
