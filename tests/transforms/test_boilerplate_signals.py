@@ -65,6 +65,12 @@ def test_is_meta_line():
     assert not sg.is_meta_line("2025年7月31日，公司发布了新的大模型并宣布开源。", 6)
 
 
+def test_has_counter():
+    assert sg.has_counter("财经网微评论（0人评论）")
+    assert sg.has_counter("阅读:129")
+    assert not sg.has_counter("美元1个月涨5.4%：牵动全球市场神经")
+
+
 def test_is_ui_line():
     assert sg.is_ui_line("分享到：", 8)
     assert sg.is_ui_line("【纠错】", 8)

@@ -137,6 +137,11 @@ def is_meta_line(text: str, max_rest_tokens: int) -> bool:
     return tokens(rest) <= max_rest_tokens
 
 
+def has_counter(text: str) -> bool:
+    """A view / comment / like counter (阅读:129, 0人评论, 12 comments) anywhere in the line."""
+    return bool(_COUNTER.search(text))
+
+
 def is_ui_line(text: str, max_tokens: int) -> bool:
     """Share / print / font-size / next-page controls."""
     s = text.strip().strip("#*_【】[]|｜ ")
