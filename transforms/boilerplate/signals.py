@@ -12,7 +12,6 @@ from functools import lru_cache
 from transforms.boilerplate.blocks import Block
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Punctuation inside a sentence: CJK full-width marks; ASCII , ; ! ? not inside a number; ASCII . and :
 # only before a space, the end or a CJK character (not in 1.5, 10:30, a.b).
 _INNER_PUNCT = re.compile(r"[，。！？；、：]|[,;!?](?!\d)|[.:](?=\s|$|[\u4e00-\u9fff])")
@@ -64,11 +63,6 @@ _UI = re.compile(
 def tokens(text: str) -> int:
     """Scorer-like length: one per CJK character, one per run of Latin letters or digits."""
     return len(_TOKEN.findall(text))
-
-
-def cjk_share(text: str) -> float:
-    n = tokens(text)
-    return len(_CJK.findall(text)) / n if n else 0.0
 
 
 @lru_cache(maxsize=8192)

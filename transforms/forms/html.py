@@ -1,8 +1,8 @@
-"""HTML -> blocks.
+"""HTML -> blocks, two ways (``transforms.record.html_article`` classifies both and picks one).
 
-The main path runs trafilatura once (XML output with links and images) and turns its tree into
-blocks, so the classifier sees trafilatura's candidate text with link shares. When trafilatura finds
-nothing, a plain DOM walk turns every visible block element of the page into a block instead.
+``blocks_from_dom``: a plain walk over the whole DOM; every visible block element becomes a block
+with its link-text share and its container path. ``blocks_from_trafilatura``: trafilatura runs once
+(XML output with links and images) and its candidate text becomes blocks, with link shares.
 """
 from __future__ import annotations
 
@@ -42,6 +42,12 @@ class _Acc:
         self.parts: list[str] = []
         self.link_chars = 0
         self.links: list[str] = []
+
+    def take(self, kind: str = "p", level: int = 0, path: tuple[int, ...] = ()) -> Block | None:
+        """The block built so far (None if empty); the accumulator starts over."""
+        b = self.block(kind, level, path)
+        self.parts, self.link_chars, self.links = [], 0, []
+        return b
 
     def add(self, s: str | None, in_link: bool) -> None:
         if s:
@@ -99,7 +105,8 @@ def _walk_xml(elem, out: list[Block]) -> None:
                 out.append(b)
         elif tag in _XML_BLOCKS and not any(c.tag in _XML_BLOCKS or c.tag in ("list", "table") for c in child):
             kind = _XML_BLOCKS[tag]
-            level = int((child.get("rend") or "h0")[1:] or 0) if tag == "head" and (child.get("rend") or "").startswith("h") else 0
+            rend = child.get("rend") or ""
+            level = int(rend[1:]) if tag == "head" and re.fullmatch(r"h[1-6]", rend) else 0
             acc = _Acc()
             _collect_xml(child, acc, False, out, kind, level)
             b = acc.block(kind, level)
@@ -117,17 +124,11 @@ def _collect_xml(elem, acc: _Acc, in_link: bool, out: list[Block], kind: str = "
     """Inline content of a block; ``<lb/>`` ends a line, ``<graphic>`` becomes its own image block."""
     acc.add(elem.text, in_link)
     for c in elem:
-        if c.tag == "lb":
-            b = acc.block(kind, level)
+        if c.tag in ("lb", "graphic"):
+            b = acc.take(kind, level)
             if b:
                 out.append(b)
-            acc.__init__()
-        elif c.tag == "graphic":
-            b = acc.block(kind, level)
-            if b:
-                out.append(b)
-            acc.__init__()
-            if c.get("src"):
+            if c.tag == "graphic" and c.get("src"):
                 out.append(Block("", "image", image=Image(c.get("src"), None)))
         else:
             if c.tag == "ref":
@@ -148,11 +149,9 @@ def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
     ids = iter(range(1, 1 << 30))
 
     def flush() -> None:
-        nonlocal acc
-        b = acc.block(path=tuple(stack))
+        b = acc.take(path=tuple(stack))
         if b:
             out.append(b)
-        acc = _Acc()
 
     def walk(el, in_link: bool, depth: int) -> None:
         if depth > max_depth:
