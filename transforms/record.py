@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
 from transforms.boilerplate.blocks import Block
@@ -198,7 +199,7 @@ def strip_bylines(article: Article) -> tuple[list[Block], str | None]:
         rest, name = strip_byline(b.text)
         if name:
             author = author or name
-            body[i] = Block(rest, b.kind, b.level, b.link_chars, b.links, b.image)
+            body[i] = replace(b, text=rest)
     return [b for b in body if b.text.strip()], author
 
 
