@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from transforms.boilerplate.blocks import Block
 
+_WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
 # Punctuation inside a sentence: CJK full-width marks; ASCII , ; ! ? not inside a number; ASCII . and :
 # only before a space, the end or a CJK character (not in 1.5, 10:30, a.b).
@@ -154,9 +155,11 @@ def line_counts(blocks: list[Block]) -> Counter:
 def token_keys(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The first and the last ``n`` tokens, lower-cased: a paragraph sharing either with an earlier
     one is the same paragraph repeated (with a different prefix or leftover markup)."""
-    toks = [t.lower() for t in _TOKEN.findall(text)]
-    return ("head", *toks[:n]), ("tail", *toks[-n:])
+    toks = _TOKEN.findall(text)
+    return ("head", *(t.lower() for t in toks[:n])), ("tail", *(t.lower() for t in toks[-n:]))
 
 
+@lru_cache(maxsize=8192)
 def norm(text: str) -> str:
-    return re.sub(r"\s+", "", text).strip("#*_").lower()
+    """A line's identity for counting repeats: no whitespace, no Markdown emphasis, lower case."""
+    return _WS.sub("", text).strip("#*_").lower()
