@@ -143,8 +143,8 @@ def dump_header_fields(article: Article, blocks: list[Block], options: ExtractOp
     """Title, date, author and category from the lines just above the article in a dump.
 
     The date line (``2025-07-31 11:36:49 name 阅读:129``) gives the date and often the author; the
-    title is the first heading above the article, else the line right above the date line, else a
-    line repeated there; a short label right above the title is its category when the page uses that
+    title is the first heading above the article, else the line right above the date line (bylines
+    between them skipped), else a line repeated there; a short label right above the title is its category when the page uses that
     label again (category labels recur in cards and lists; a breadcrumb's 正文 does not).
     """
     header = [b for b in article.header if b.image is None and b.text.strip()]
@@ -178,8 +178,12 @@ def _title_index(header: list[Block], date_idx: int | None, options: ExtractOpti
         return 4 <= t <= 60 and b.link_share <= o.link_share_max and not sg.is_meta_line(b.text, o.meta_rest_tokens) \
             and not sg.ends_like_sentence(b.text) and not sg.has_counter(b.text) and not sg.is_ui_line(b.text, o.ui_tokens)
 
-    if date_idx is not None and date_idx > 0 and title_like(header[date_idx - 1]):
-        return date_idx - 1
+    if date_idx is not None:  # the nearest title-like line above the date line, past bylines
+        for i in range(date_idx - 1, -1, -1):
+            if title_like(header[i]):
+                return i
+            if not sg.is_byline(header[i].text, o.byline_tokens):
+                break
     seen: dict[str, int] = {}
     for i, b in enumerate(header):
         key = sg.norm(b.text)

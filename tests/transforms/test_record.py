@@ -146,6 +146,21 @@ def _recall(pred: str, gold: str) -> float:
     return sum(w in p for w in g) / len(g)
 
 
+def test_english_text_dump_title_above_byline_and_date():
+    paras = [
+        "The central bank raised interest rates by a quarter point on Wednesday, its second increase this year.",
+        "Officials said inflation had remained above target for longer than expected, and markets had priced in the move.",
+        "Analysts expect one more increase before the end of the year, although some warned of slowing growth.",
+    ]
+    dump = "\n".join(["Home", "World", "Sign in", "Rates rise again as inflation lingers", "By Jane Doe",
+                      "March 3, 2025 10:42 AM", *paras, "Related stories", "Markets rally after the decision",
+                      "Copyright 2025 Example News. All rights reserved."])
+    rec = extract(dump.encode("utf-8"), "en.txt")
+    assert rec["text"].splitlines() == paras
+    assert rec["title"] == "Rates rise again as inflation lingers"
+    assert rec["lang"] == "en"
+
+
 def test_rejects():
     assert isinstance(extract(b"", "e.txt"), Reject)
     rej = extract("首页\n新闻\n登录".encode("utf-8"), "nav.txt")
