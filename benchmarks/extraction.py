@@ -55,12 +55,13 @@ def baseline_text(raw: bytes, form: str) -> str:
     from markdown_it import MarkdownIt
 
     from transforms.decode import decode
+    from transforms.detect import detect_form
     from transforms.frontmatter import split_front_matter
     from transforms.options import DEFAULT_OPTIONS
 
     text, _ = decode(raw, DEFAULT_OPTIONS)
     if form == "markdown":
-        _, body, _ = split_front_matter(text)
+        body = split_front_matter(text)[1] if detect_form(text) == "markdown+front_matter" else text
         html = MarkdownIt("commonmark").render(body)
     elif form == "text":
         esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
