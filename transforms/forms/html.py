@@ -62,10 +62,12 @@ class _Acc:
 
 def trafilatura_tree(html: str):
     """One trafilatura call: the XML ``<doc>`` element (with ``<main>``), or None. Metadata comes from
-    ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off."""
+    ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off; the DOM run is the
+    second opinion, so trafilatura's own fallback extractors are off too (``fast``: same F1, ~25 %
+    faster on the dev set)."""
     xml = trafilatura.extract(
         html, output_format="xml", include_links=True, include_images=True, include_tables=True,
-        include_comments=False, with_metadata=False, favor_precision=False,
+        include_comments=False, with_metadata=False, favor_precision=False, fast=True,
     )
     if not xml:
         return None
