@@ -13,6 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from transforms.boilerplate.blocks import Block, Image
+from transforms.forms.inline import InlineText
 
 # trafilatura XML: elements that make a block of their own.
 _XML_BLOCKS = {"p": "p", "head": "heading", "item": "item", "quote": "quote", "cell": "cell", "code": "code"}
@@ -35,29 +36,6 @@ _LEADING_JUNK = re.compile(r"\A\s*(?:<script\b.*?</script>\s*|<!--.*?-->\s*|<sty
 def clean_prologue(html: str) -> str:
     """Drop scripts, styles and comments that stand before ``<!DOCTYPE>``/``<html>``."""
     return _LEADING_JUNK.sub("", html, count=1)
-
-
-class _Acc:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.link_chars = 0
-        self.links: list[str] = []
-
-    def take(self, kind: str = "p", level: int = 0, path: tuple[int, ...] = ()) -> Block | None:
-        """The block built so far (None if empty); the accumulator starts over."""
-        b = self.block(kind, level, path)
-        self.parts, self.link_chars, self.links = [], 0, []
-        return b
-
-    def add(self, s: str | None, in_link: bool) -> None:
-        if s:
-            self.parts.append(s)
-            if in_link:
-                self.link_chars += len(s.strip())
-
-    def block(self, kind: str = "p", level: int = 0, path: tuple[int, ...] = ()) -> Block | None:
-        text = " ".join("".join(self.parts).split())
-        return Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links), path=path) if text else None
 
 
 def trafilatura_tree(html: str):
@@ -98,20 +76,20 @@ def _walk_xml(elem, out: list[Block]) -> None:
                     out.append(Block(" ".join(cell.text.split())))
                 _walk_xml(cell, out)
         elif tag == "row":
-            acc = _Acc()
+            acc = InlineText()
             for cell in child:
                 _collect_xml(cell, acc, False, out)
-                acc.parts.append(" ")
-            b = acc.block("cell")
+                acc.add(" ")
+            b = acc.take("cell")
             if b:
                 out.append(b)
         elif tag in _XML_BLOCKS and not any(c.tag in _XML_BLOCKS or c.tag in ("list", "table") for c in child):
             kind = _XML_BLOCKS[tag]
             rend = child.get("rend") or ""
             level = int(rend[1:]) if tag == "head" and re.fullmatch(r"h[1-6]", rend) else 0
-            acc = _Acc()
+            acc = InlineText()
             _collect_xml(child, acc, False, out, kind, level)
-            b = acc.block(kind, level)
+            b = acc.take(kind, level)
             if b:
                 out.append(b)
         else:
@@ -122,7 +100,7 @@ def _walk_xml(elem, out: list[Block]) -> None:
             out.append(Block(" ".join(child.tail.split())))
 
 
-def _collect_xml(elem, acc: _Acc, in_link: bool, out: list[Block], kind: str = "p", level: int = 0) -> None:
+def _collect_xml(elem, acc: InlineText, in_link: bool, out: list[Block], kind: str = "p", level: int = 0) -> None:
     """Inline content of a block; ``<lb/>`` ends a line, ``<graphic>`` becomes its own image block."""
     acc.add(elem.text, in_link)
     for c in elem:
@@ -146,7 +124,7 @@ def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
     except (etree.ParserError, ValueError):
         return []
     out: list[Block] = []
-    acc = _Acc()
+    acc = InlineText()
     stack: list[int] = []     # ids of the open container elements
     ids = iter(range(1, 1 << 30))
 
