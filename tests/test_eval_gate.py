@@ -8,25 +8,31 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.extraction import run
-from tests.conftest import require_shared
 
 pytestmark = pytest.mark.shared
 
-# (set, form) -> floor for the mean F1 (measured 2026-11-22, minus about 0.01)
+# (set, form) -> floor for the mean F1 (measured 2026-11-22 on 2 cores, minus about 0.01)
 FLOORS = {
-    ("xmu_news_zh", "html"): 0.945,
-    ("xmu_news_zh", "text"): 0.89,
-    ("xmu_news_zh", "markdown"): 0.94,
-    ("cleaneval_zh", "html"): 0.90,
-    ("cleaneval_zh", "text"): 0.82,
-    ("cleaneval_zh", "markdown"): 0.875,
+    ("xmu_news_zh", "html"): 0.95,       # measured 0.959
+    ("xmu_news_zh", "text"): 0.94,       # measured 0.950
+    ("xmu_news_zh", "markdown"): 0.94,   # measured 0.949
+    ("cleaneval_zh", "html"): 0.895,     # measured 0.903
+    ("cleaneval_zh", "text"): 0.845,     # measured 0.855
+    ("cleaneval_zh", "markdown"): 0.875,  # measured 0.888
 }
 
 
-@pytest.fixture(scope="module")
-def rows():
-    devset = require_shared("devset")
-    return {(r.set, r.form): r for r in run(devset, workers=2, baseline=False)}
+_ROWS: dict = {}
+
+
+@pytest.fixture
+def rows(shared_dir):
+    devset = shared_dir / "devset"
+    if not devset.is_dir():
+        pytest.skip(f"needs {devset}, which is missing")
+    if not _ROWS:  # one benchmark run for all parameters
+        _ROWS.update({(r.set, r.form): r for r in run(devset, workers=2, baseline=False)})
+    return _ROWS
 
 
 @pytest.mark.parametrize("key", sorted(FLOORS))

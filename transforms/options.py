@@ -38,8 +38,11 @@ class BoilerplateOptions:
     sidebar_opener_tokens: int = 10    # a sidebar opener (相关文章, 热门, ...) is at most this long
     sidebar_cut_share: float = 0.25    # ... and ends the article once this share of the run's prose is above it
     byline_tokens: int = 30            # a byline/credit line is at most this long
+    notice_tokens: int = 150           # a copyright notice / disclaimer paragraph is at most this long
     meta_rest_tokens: int = 6          # a date/counter line has at most this many other tokens
     ui_tokens: int = 8                 # a share/print control line is at most this long
+    container_share: float = 0.8      # HTML: the article container holds this share of the run's prose
+    duplicate_key_tokens: int = 20     # a prose block whose first or last this-many tokens repeat an earlier one is dropped
     caption_tokens: int = 40           # text right after an image, at most this long, is its caption
     agreement_share: float = 0.95     # HTML: trafilatura's article is kept if its prose is at least this share ...
     agreement_max: float = 1.3        # ... and at most this multiple of the DOM run's prose

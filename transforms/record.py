@@ -8,6 +8,8 @@ Pure: no file system, no Prefect, no DuckDB. ``source_file`` is only a name (it 
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
 from transforms.boilerplate.blocks import Block
@@ -25,10 +27,10 @@ from transforms.metadata.html_meta import html_metadata
 from transforms.metadata.lang import detect_lang
 from transforms.metadata.titles import clean_title
 from transforms.metadata.urls import normalize_url, site_of, source_link
-from transforms.options import DEFAULT_OPTIONS, ExtractOptions
+from transforms.options import DEFAULT_OPTIONS, BoilerplateOptions, ExtractOptions
 from transforms.types import Reject, RejectError
 
-FIELDS = ("url", "site", "title", "author", "published_at", "categories", "tags", "lang", "summary")
+_LABEL = re.compile(r"[\w\u4e00-\u9fff ·&]+")
 
 
 def doc_id_for(source_file: str) -> str:
@@ -58,7 +60,7 @@ def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
     text, charset = decode(raw, options)
     form = detect_form(text)
     article, blocks, fields = parse_form(text, form, options)
-    fields = merge(fields, dump_header_fields(article, options) if form != "html" else {})
+    fields = merge(fields, dump_header_fields(article, blocks, options) if form != "html" else {})
     body, byline_author = strip_bylines(article)
     fields = merge(fields, {"author": byline_author, "url": trailing_source_link(blocks)})
     body_text = "\n".join(b.text for b in body)
@@ -94,9 +96,9 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
     if form == "markdown+front_matter":
         meta, body, _problem = split_front_matter(text)
         fields, _problems = from_front_matter(meta, options)
-        blocks = parse_markdown(body)
+        blocks = unwrap_blocks(parse_markdown(body))
     elif form == "markdown":
-        blocks = parse_markdown(text)
+        blocks = unwrap_blocks(parse_markdown(text))
     else:
         blocks = parse_text(text, options.limits.max_line_chars)
     return classify(blocks, options.boilerplate), blocks, fields
@@ -123,7 +125,8 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     return article, blocks, fields
 
 
-def prose_tokens(article: Article, o) -> int:
+def prose_tokens(article: Article, o: BoilerplateOptions) -> int:
+    """Tokens of the article's prose blocks: how much article text a run holds."""
     return sum(sg.tokens(b.text) for b in article.body if is_prose(b, o))
 
 
@@ -136,12 +139,13 @@ def merge(first: dict, second: dict) -> dict:
     return out
 
 
-def dump_header_fields(article: Article, options: ExtractOptions) -> dict:
+def dump_header_fields(article: Article, blocks: list[Block], options: ExtractOptions) -> dict:
     """Title, date, author and category from the lines just above the article in a dump.
 
     The date line (``2025-07-31 11:36:49 name 阅读:129``) gives the date and often the author; the
-    title is the first heading above the article, else the line right above the date line, else a
-    line repeated there; a short line right above the title is its category.
+    title is the first heading above the article, else the line right above the date line (bylines
+    between them skipped), else a line repeated there; a short label right above the title is its category when the page uses that
+    label again (category labels recur in cards and lists; a breadcrumb's 正文 does not).
     """
     header = [b for b in article.header if b.image is None and b.text.strip()]
     lines = [b.text for b in header]
@@ -152,10 +156,15 @@ def dump_header_fields(article: Article, options: ExtractOptions) -> dict:
     categories = []
     if title_idx:
         above = header[title_idx - 1]
-        if 0 < sg.tokens(above.text) <= 6 and not sg.is_meta_line(above.text, 0) and above.link_share <= 0.5 \
-                and sg.punct_count(above.text) == 0:
+        if _is_label(above, options) and sg.line_counts(blocks)[sg.norm(above.text)] > 1:
             categories = [above.text.strip()]
     return {"published_at": published, "author": author, "title": title, "categories": categories}
+
+
+def _is_label(block: Block, options: ExtractOptions) -> bool:
+    """A short word-only line: a category or section label."""
+    return 0 < sg.tokens(block.text) <= 6 and block.link_share <= options.boilerplate.link_share_max \
+        and bool(_LABEL.fullmatch(block.text.strip()))
 
 
 def _title_index(header: list[Block], date_idx: int | None, options: ExtractOptions) -> int | None:
@@ -167,10 +176,14 @@ def _title_index(header: list[Block], date_idx: int | None, options: ExtractOpti
     def title_like(b: Block) -> bool:
         t = sg.tokens(b.text)
         return 4 <= t <= 60 and b.link_share <= o.link_share_max and not sg.is_meta_line(b.text, o.meta_rest_tokens) \
-            and not sg.ends_like_sentence(b.text)
+            and not sg.ends_like_sentence(b.text) and not sg.has_counter(b.text) and not sg.is_ui_line(b.text, o.ui_tokens)
 
-    if date_idx is not None and date_idx > 0 and title_like(header[date_idx - 1]):
-        return date_idx - 1
+    if date_idx is not None:  # the nearest title-like line above the date line, past bylines
+        for i in range(date_idx - 1, -1, -1):
+            if title_like(header[i]):
+                return i
+            if not sg.is_byline(header[i].text, o.byline_tokens):
+                break
     seen: dict[str, int] = {}
     for i, b in enumerate(header):
         key = sg.norm(b.text)
@@ -190,7 +203,7 @@ def strip_bylines(article: Article) -> tuple[list[Block], str | None]:
         rest, name = strip_byline(b.text)
         if name:
             author = author or name
-            body[i] = Block(rest, b.kind, b.level, b.link_chars, b.links, b.image)
+            body[i] = replace(b, text=rest)
     return [b for b in body if b.text.strip()], author
 
 

@@ -1,6 +1,6 @@
 """The classifier: densest prose run, sidebar cut, in-run noise, image captions."""
 from transforms.boilerplate.blocks import Block, Image
-from transforms.boilerplate.classify import classify, cut_sidebar, densest_run
+from transforms.boilerplate.classify import article_root, classify, cut_sidebar, densest_run
 from transforms.options import BoilerplateOptions
 
 O = BoilerplateOptions()
@@ -54,3 +54,20 @@ def test_english_page():
     tail = [Block("Related stories"), Block("Markets rally after the decision")]
     art = classify(nav + body + tail, O)
     assert [b.text for b in art.body] == [b.text for b in body]
+
+
+def test_repeated_paragraph_kept_once():
+    blocks = [Block("各位朋友：<BR>" + P1), Block(P2), Block("各位朋友：" + P1), Block(P3)]
+    art = classify(blocks, O)
+    assert [b.text for b in art.body] == ["各位朋友：<BR>" + P1, P2, P3]
+
+
+def test_html_blocks_outside_the_article_container_are_dropped():
+    # paths: the article container is (1, 2); the related-summaries container is (1, 3)
+    art = [Block(P1, path=(1, 2)), Block(P2, path=(1, 2)), Block(P3, path=(1, 2)), Block("第四段也是正文的一部分，讲的是峰会之后各方的反应，以及接下来几个月可能发生的变化。", path=(1, 2))]
+    related = [Block("另一篇文章的摘要，和正文很像，也是完整的句子，结尾有句号。", path=(1, 3))]
+    assert article_root(art + related, O) == (1, 2)
+    out = classify(art + related, O)
+    assert [b.text for b in out.body] == [b.text for b in art]
+    # blocks without paths (text dumps, Markdown) are never dropped this way
+    assert article_root([Block(P1), Block(P2)], O) is None

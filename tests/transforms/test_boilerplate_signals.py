@@ -16,6 +16,8 @@ def test_punct_count_ignores_decimals_and_times():
 def test_ends_like_sentence_skips_closers_not_teasers():
     assert sg.ends_like_sentence("他说：“好。”")
     assert sg.ends_like_sentence("It works.")
+    assert sg.ends_like_sentence("这基本等同于美国全国GDP的0.5%。（卢鑫）")
+    assert not sg.ends_like_sentence("多数夫妻生活有名无实(图)")
     assert not sg.ends_like_sentence("会聊些啥...")
     assert not sg.ends_like_sentence("相关文章")
 
@@ -39,6 +41,8 @@ def test_is_sidebar_opener():
         assert sg.is_sidebar_opener(line, 10), line
     assert not sg.is_sidebar_opener("相关部门表示将加强监管，确保市场平稳运行。", 10)
     assert not sg.is_sidebar_opener("关于技术创新与商业化", 10)
+    assert not sg.is_sidebar_opener("热点猜想：区块链板块开始补涨", 10)  # a subheading, not a sidebar label
+    assert not sg.is_sidebar_opener("最新进展", 10)
 
 
 def test_is_copyright():
@@ -59,6 +63,12 @@ def test_is_meta_line():
     assert sg.is_meta_line("2025-07-31 11:36:49 快照小生 阅读:129", 6)
     assert sg.is_meta_line("2018-06-13 22:19:20", 6)
     assert not sg.is_meta_line("2025年7月31日，公司发布了新的大模型并宣布开源。", 6)
+
+
+def test_has_counter():
+    assert sg.has_counter("财经网微评论（0人评论）")
+    assert sg.has_counter("阅读:129")
+    assert not sg.has_counter("美元1个月涨5.4%：牵动全球市场神经")
 
 
 def test_is_ui_line():

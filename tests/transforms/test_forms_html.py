@@ -42,3 +42,10 @@ def test_trafilatura_tree_to_blocks():
 def test_trafilatura_tree_none_for_empty_page():
     assert trafilatura_tree("<html><body></body></html>") is None
     assert blocks_from_trafilatura(None) == []
+
+
+def test_dom_paths_group_blocks_by_container():
+    html = "<html><body><div><p>甲段。</p><p>乙段。</p></div><div><p>丙段。</p></div></body></html>"
+    a, b, c = blocks_from_dom(html, max_depth=100)
+    assert a.path == b.path and a.path != c.path
+    assert a.path[0] == c.path[0]  # both under <body>

@@ -99,6 +99,68 @@ def test_english_html_not_worse_than_trafilatura_precision_preset():
     assert rec["lang"] == "en"
 
 
+BLOG_PARAS = [
+    "I have been running the same home server for six years, and last month I finally replaced its disks.",
+    "The old drives still worked, but the SMART counters had started to climb and I did not want to find out the hard way.",
+    "Copying four terabytes took most of a weekend; the slow part was not the network but verifying every file afterwards.",
+    "If you plan a similar move, write down the checksums before you start, and keep the old disks for a month.",
+]
+
+
+def test_english_blog_in_divs_not_worse_than_trafilatura_precision_preset():
+    import trafilatura
+
+    html = (
+        "<html><body><div id='top'><a href='/'>Blog</a> | <a href='/about'>About</a> | <a href='/rss'>RSS</a></div>"
+        "<div id='main'><div class='post'><h2>Replacing the disks</h2><div class='meta'>March 3, 2025 by Sam</div>"
+        + "".join(f"<div class='para'>{p}</div>" for p in BLOG_PARAS)
+        + "<div class='share'>Share: <a href='#'>Twitter</a> <a href='#'>Email</a></div></div>"
+        "<div class='sidebar'><h4>Recent posts</h4><ul><li><a href='/1'>Why I still use a paper notebook</a></li>"
+        "<li><a href='/2'>Notes on backups</a></li><li><a href='/3'>A week without email</a></li></ul>"
+        "<h4>Tags</h4><a href='/t/1'>hardware</a> <a href='/t/2'>backup</a></div></div>"
+        "<div id='foot'>Powered by a static site generator. Copyright 2025.</div></body></html>"
+    )
+    ours = extract(html.encode("utf-8"), "blog.html")["text"]
+    theirs = trafilatura.extract(html, favor_precision=True) or ""
+    assert [p for p in BLOG_PARAS if p in ours] == BLOG_PARAS
+    for junk in ("Recent posts", "paper notebook", "Share:", "Powered by", "About"):
+        assert junk not in ours
+    gold = " ".join(BLOG_PARAS)
+    assert _precision(ours, gold) >= _precision(theirs, gold)
+    assert _recall(ours, gold) >= _recall(theirs, gold)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower().strip(".,;:") for w in text.split()]
+
+
+def _precision(pred: str, gold: str) -> float:
+    g = set(_words(gold))
+    p = _words(pred)
+    return sum(w in g for w in p) / len(p) if p else 0.0
+
+
+def _recall(pred: str, gold: str) -> float:
+    p = set(_words(pred))
+    g = _words(gold)
+    return sum(w in p for w in g) / len(g)
+
+
+def test_english_text_dump_title_above_byline_and_date():
+    paras = [
+        "The central bank raised interest rates by a quarter point on Wednesday, its second increase this year.",
+        "Officials said inflation had remained above target for longer than expected, and markets had priced in the move.",
+        "Analysts expect one more increase before the end of the year, although some warned of slowing growth.",
+    ]
+    dump = "\n".join(["Home", "World", "Sign in", "Rates rise again as inflation lingers", "By Jane Doe",
+                      "March 3, 2025 10:42 AM", *paras, "Related stories", "Markets rally after the decision",
+                      "Copyright 2025 Example News. All rights reserved."])
+    rec = extract(dump.encode("utf-8"), "en.txt")
+    assert rec["text"].splitlines() == paras
+    assert rec["title"] == "Rates rise again as inflation lingers"
+    assert rec["lang"] == "en"
+
+
 def test_rejects():
     assert isinstance(extract(b"", "e.txt"), Reject)
     rej = extract("首页\n新闻\n登录".encode("utf-8"), "nav.txt")

@@ -18,7 +18,8 @@ class Block:
 
     ``link_chars`` counts the characters of ``text`` that are link text (0 where the form has no
     links, as in a plain-text dump); ``links`` are the link targets; ``image`` is set for a block
-    that is an image (then ``text`` is empty, or the alt text).
+    that is an image (then ``text`` is empty, or the alt text). ``path`` places a block of an HTML
+    page in the DOM: two blocks in the same container share a path prefix.
     """
 
     text: str
@@ -27,6 +28,7 @@ class Block:
     link_chars: int = 0
     links: tuple[str, ...] = ()
     image: Image | None = None
+    path: tuple[int, ...] = ()     # HTML: ids of the enclosing container elements, outermost first
 
     @property
     def link_share(self) -> float:

@@ -3,10 +3,12 @@
 1. ``block_score``: prose blocks score their length in tokens; every other block (short lines, link
    blocks, repeated lines) costs a base plus a share of its length.
 2. ``densest_run``: the contiguous run of blocks with the largest total score (Kadane) is the article.
-3. ``cut_sidebar``: the run ends at a sidebar opener (相关文章, 热门推荐, Related posts) once prose came.
+3. ``cut_sidebar``: the run ends at a sidebar opener (相关文章, 热门推荐, Related posts) once prose came;
+   on an HTML page, blocks outside the DOM container that holds most of the run's prose are dropped.
 4. ``is_noise``: inside the run, bylines, credits, copyright lines, date/counter lines, share controls,
-   teasers, link blocks and repeated non-prose lines are dropped; images go to ``images`` and the short
-   line right after an image becomes its caption.
+   teasers, link blocks and repeated non-prose lines are dropped, and so is a paragraph that starts
+   or ends like an earlier one (a repeated post or summary); images go to ``images`` and the short line right
+   after an image becomes its caption.
 """
 from __future__ import annotations
 
@@ -69,6 +71,25 @@ def cut_sidebar(blocks: list[Block], start: int, end: int, o: BoilerplateOptions
     return end
 
 
+def article_root(blocks: list[Block], o: BoilerplateOptions) -> tuple[int, ...] | None:
+    """HTML: the deepest DOM container holding ``container_share`` of the run's prose, or None."""
+    weights: Counter = Counter()
+    total = 0
+    for b in blocks:
+        if b.path and is_prose(b, o):
+            t = sg.tokens(b.text)
+            total += t
+            for i in range(1, len(b.path) + 1):
+                weights[b.path[:i]] += t
+    if not total:
+        return None
+    return max((p for p, w in weights.items() if w >= o.container_share * total), key=len, default=None)
+
+
+def outside(block: Block, root: tuple[int, ...] | None) -> bool:
+    return root is not None and bool(block.path) and block.path[:len(root)] != root
+
+
 def is_noise(block: Block, counts: Counter, o: BoilerplateOptions) -> bool:
     """Inside the article run: a line that is not article text."""
     text = block.text.strip()
@@ -76,7 +97,7 @@ def is_noise(block: Block, counts: Counter, o: BoilerplateOptions) -> bool:
         return True
     if sg.is_link_block(block, o.link_share_max) and not is_prose(block, o):
         return True
-    if sg.is_copyright(text) and sg.tokens(text) <= 2 * o.byline_tokens:
+    if sg.is_copyright(text) and sg.tokens(text) <= o.notice_tokens:
         return True
     if sg.is_byline(text, o.byline_tokens) or sg.is_meta_line(text, o.meta_rest_tokens):
         return True
@@ -98,10 +119,15 @@ def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
     scores = [block_score(b, counts, o) for b in blocks]
     start, end = densest_run(scores)
     end = cut_sidebar(blocks, start, end, o)
+    root = article_root(blocks[start:end], o)
     body, images, dropped = [], [], []
+    seen: set[tuple[str, ...]] = set()
     prev: Block | None = None
     for b in blocks[start:end]:
-        if b.image is not None:
+        keys = sg.token_keys(b.text, o.duplicate_key_tokens) if is_prose(b, o) else ()
+        if outside(b, root) or any(k in seen for k in keys):  # another container; a repeated paragraph
+            dropped.append(b)
+        elif b.image is not None:
             images.append(b.image)
         elif images and is_caption(prev, b, o):
             images[-1] = Image(images[-1].url, b.text.strip())
@@ -110,6 +136,7 @@ def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
             dropped.append(b)
         else:
             body.append(b)
+            seen.update(keys)
         prev = b
     header = blocks[max(0, start - o.header_lines):start]
     return Article(body=body, header=header, images=images, dropped=dropped)

@@ -11,25 +11,28 @@ from functools import lru_cache
 
 from transforms.boilerplate.blocks import Block
 
+_WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Punctuation inside a sentence: CJK full-width marks; ASCII , ; ! ? not inside a number; ASCII . and :
 # only before a space, the end or a CJK character (not in 1.5, 10:30, a.b).
 _INNER_PUNCT = re.compile(r"[，。！？；、：]|[,;!?](?!\d)|[.:](?=\s|$|[\u4e00-\u9fff])")
 _CLOSERS = "”’」』》)）]】\"' \t*_"
 _SENTENCE_END = set("。！？!?；;…")
+_TRAILING_NOTE = re.compile(r"\s*[（(【\[][^（()）【】\[\]]{1,12}[)）】\]]\s*$")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|。。。)\s*$")
 
+# The whole (short) line must be sidebar vocabulary: a head word and an optional generic noun.
 _SIDEBAR_OPENER = re.compile(
-    r"^(?:相关|热门|热点|热帖|热词|热榜|最新|推荐|精彩|延伸阅读|猜你喜欢|大家都在看|为您推荐|编辑推荐|今日推荐|"
-    r"排行|点击排行|阅读排行|往期|更多|专题|友情链接|网友评论|发表评论|"
-    r"related|popular|recommended|latest|trending|more (?:from|stories|news)|read (?:more|next)|"
-    r"you (?:may|might) also like|see also|comments?)",
+    r"(?:(?:相关|热门|热点|热帖|热词|热榜|最新|推荐|精彩|延伸|更多|往期|今日|编辑|为您|猜你|大家都在|点击|阅读|评论|网友)"
+    r"(?:阅读|文章|新闻|报道|推荐|帖子|专题|链接|内容|资讯|排行榜?|评论|视频|图片|图集|话题|标签|关注|喜欢|看|热点|榜)?"
+    r"|延伸阅读|猜你喜欢|大家都在看|友情链接|发表评论|"
+    r"related(?: \w+)?|popular(?: \w+)?|recommended(?: \w+)?|latest(?: \w+)?|trending(?: \w+)?|more (?:from|stories|news)(?: \w+)*|"
+    r"read (?:more|next)|you (?:may|might) also like|see also|comments?)",
     re.I,
 )
 _COPYRIGHT = re.compile(
     r"未经.{0,12}(?:授权|许可|同意)|不得转载|禁止转载|严禁转载|谢绝转载|转载请注明|版权所有|版权归|版权声明|"
-    r"免责声明|本文仅代表作者(?:本人)?观点|copyright|all rights reserved|disclaimer|©|\(c\)\s*\d{4}",
+    r"^\W{0,2}\w{0,6}声明[:：]|免责声明|本文仅代表作者(?:本人)?观点|copyright|all rights reserved|disclaimer|©|\(c\)\s*\d{4}",
     re.I,
 )
 # Bylines and credit lines: writer, reporter, editor, source, photo credit.
@@ -63,11 +66,6 @@ def tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-def cjk_share(text: str) -> float:
-    n = tokens(text)
-    return len(_CJK.findall(text)) / n if n else 0.0
-
-
 @lru_cache(maxsize=8192)
 def punct_count(text: str) -> int:
     """Sentence punctuation marks inside the line (commas, full stops, colons, ...)."""
@@ -75,8 +73,9 @@ def punct_count(text: str) -> int:
 
 
 def ends_like_sentence(text: str) -> bool:
-    """The line ends with a sentence mark (closing quotes and brackets skipped), not a '...' teaser."""
-    s = text.rstrip(_CLOSERS)
+    """The line ends with a sentence mark (closing quotes and brackets skipped, and a short trailing
+    note in brackets such as ``（卢鑫）`` or ``(完)``), not a '...' teaser."""
+    s = _TRAILING_NOTE.sub("", text).rstrip(_CLOSERS)
     if not s or is_truncated(text):
         return False
     return s[-1] in _SENTENCE_END or (s[-1] == "." and not s.endswith(".."))
@@ -87,6 +86,7 @@ def is_truncated(text: str) -> bool:
     return bool(_TRUNCATED.search(text.strip().rstrip(_CLOSERS)))
 
 
+@lru_cache(maxsize=8192)
 def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: int) -> bool:
     """Sentence-like: long enough and ends like a sentence, or long with dense inner marks.
 
@@ -109,9 +109,7 @@ def is_sidebar_opener(text: str, max_tokens: int) -> bool:
     """
     s = text.strip().strip("#*_【】[]「」<>《》:：|｜ ")
     label = re.split(r"[:：]", s, maxsplit=1)[0].strip("#*_【】[]「」<>《》|｜ ")
-    if label != s and not (0 < tokens(label) <= 6 and _SIDEBAR_OPENER.match(label)):
-        return False
-    return 0 < tokens(label) <= max_tokens and bool(_SIDEBAR_OPENER.match(label)) and not ends_like_sentence(s)
+    return 0 < tokens(label) <= max_tokens and bool(_SIDEBAR_OPENER.fullmatch(label)) and not ends_like_sentence(s)
 
 
 def is_copyright(text: str) -> bool:
@@ -134,6 +132,11 @@ def is_meta_line(text: str, max_rest_tokens: int) -> bool:
     return tokens(rest) <= max_rest_tokens
 
 
+def has_counter(text: str) -> bool:
+    """A view / comment / like counter (阅读:129, 0人评论, 12 comments) anywhere in the line."""
+    return bool(_COUNTER.search(text))
+
+
 def is_ui_line(text: str, max_tokens: int) -> bool:
     """Share / print / font-size / next-page controls."""
     s = text.strip().strip("#*_【】[]|｜ ")
@@ -149,5 +152,14 @@ def line_counts(blocks: list[Block]) -> Counter:
     return Counter(norm(b.text) for b in blocks if b.text.strip())
 
 
+def token_keys(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The first and the last ``n`` tokens, lower-cased: a paragraph sharing either with an earlier
+    one is the same paragraph repeated (with a different prefix or leftover markup)."""
+    toks = _TOKEN.findall(text)
+    return ("head", *(t.lower() for t in toks[:n])), ("tail", *(t.lower() for t in toks[-n:]))
+
+
+@lru_cache(maxsize=8192)
 def norm(text: str) -> str:
-    return re.sub(r"\s+", "", text).strip("#*_").lower()
+    """A line's identity for counting repeats: no whitespace, no Markdown emphasis, lower case."""
+    return _WS.sub("", text).strip("#*_").lower()

@@ -1,5 +1,7 @@
 """Form parsers: one module per raw form, each turning a decoded page into ``Block``s.
 
-``html.py`` (trafilatura's XML tree, with a plain DOM walk as fallback), ``markdown.py`` (markdown-it
-tokens) and ``text.py`` (a plain-text dump of a whole page, one visible line per block).
+``html.py`` (a walk over the whole DOM with container paths, and trafilatura's XML tree),
+``markdown.py`` (markdown-it tokens), ``text.py`` (a plain-text dump of a whole page, one visible line
+per block, hard-wrapped prose re-joined); ``inline.py`` collects a block's inline text and link share.
+Which form a page is: ``transforms/detect.py``.
 """

@@ -1,8 +1,8 @@
-"""HTML -> blocks.
+"""HTML -> blocks, two ways (``transforms.record.html_article`` classifies both and picks one).
 
-The main path runs trafilatura once (XML output with links and images) and turns its tree into
-blocks, so the classifier sees trafilatura's candidate text with link shares. When trafilatura finds
-nothing, a plain DOM walk turns every visible block element of the page into a block instead.
+``blocks_from_dom``: a plain walk over the whole DOM; every visible block element becomes a block
+with its link-text share and its container path. ``blocks_from_trafilatura``: trafilatura runs once
+(XML output with links and images) and its candidate text becomes blocks, with link shares.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from transforms.boilerplate.blocks import Block, Image
+from transforms.forms.inline import InlineText
 
 # trafilatura XML: elements that make a block of their own.
 _XML_BLOCKS = {"p": "p", "head": "heading", "item": "item", "quote": "quote", "cell": "cell", "code": "code"}
@@ -21,6 +22,11 @@ _DOM_BREAKS = {
     "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
     "tbody", "thead", "section", "article", "header", "footer", "aside", "nav", "blockquote", "pre",
     "form", "main", "figure", "figcaption", "center", "td", "th", "br", "hr", "address", "option",
+}
+# Plain DOM: elements that group blocks (their ids make a block's ``path``).
+_DOM_CONTAINERS = {
+    "body", "div", "td", "th", "table", "article", "section", "main", "aside", "nav", "header", "footer",
+    "ul", "ol", "dl", "form", "center", "blockquote", "figure",
 }
 _DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template", "svg", "iframe", "select", "button", "textarea"}
 # Scripts or comments before <!DOCTYPE>/<html> make lxml put the whole page into <head>.
@@ -32,29 +38,14 @@ def clean_prologue(html: str) -> str:
     return _LEADING_JUNK.sub("", html, count=1)
 
 
-class _Acc:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.link_chars = 0
-        self.links: list[str] = []
-
-    def add(self, s: str | None, in_link: bool) -> None:
-        if s:
-            self.parts.append(s)
-            if in_link:
-                self.link_chars += len(s.strip())
-
-    def block(self, kind: str = "p", level: int = 0) -> Block | None:
-        text = " ".join("".join(self.parts).split())
-        return Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links)) if text else None
-
-
 def trafilatura_tree(html: str):
     """One trafilatura call: the XML ``<doc>`` element (with ``<main>``), or None. Metadata comes from
-    ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off."""
+    ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off; the DOM run is the
+    second opinion, so trafilatura's own fallback extractors are off too (``fast``: same F1, ~25 %
+    faster on the dev set)."""
     xml = trafilatura.extract(
         html, output_format="xml", include_links=True, include_images=True, include_tables=True,
-        include_comments=False, with_metadata=False, favor_precision=False,
+        include_comments=False, with_metadata=False, favor_precision=False, fast=True,
     )
     if not xml:
         return None
@@ -85,19 +76,20 @@ def _walk_xml(elem, out: list[Block]) -> None:
                     out.append(Block(" ".join(cell.text.split())))
                 _walk_xml(cell, out)
         elif tag == "row":
-            acc = _Acc()
+            acc = InlineText()
             for cell in child:
                 _collect_xml(cell, acc, False, out)
-                acc.parts.append(" ")
-            b = acc.block("cell")
+                acc.add(" ")
+            b = acc.take("cell")
             if b:
                 out.append(b)
         elif tag in _XML_BLOCKS and not any(c.tag in _XML_BLOCKS or c.tag in ("list", "table") for c in child):
             kind = _XML_BLOCKS[tag]
-            level = int((child.get("rend") or "h0")[1:] or 0) if tag == "head" and (child.get("rend") or "").startswith("h") else 0
-            acc = _Acc()
+            rend = child.get("rend") or ""
+            level = int(rend[1:]) if tag == "head" and re.fullmatch(r"h[1-6]", rend) else 0
+            acc = InlineText()
             _collect_xml(child, acc, False, out, kind, level)
-            b = acc.block(kind, level)
+            b = acc.take(kind, level)
             if b:
                 out.append(b)
         else:
@@ -108,21 +100,15 @@ def _walk_xml(elem, out: list[Block]) -> None:
             out.append(Block(" ".join(child.tail.split())))
 
 
-def _collect_xml(elem, acc: _Acc, in_link: bool, out: list[Block], kind: str = "p", level: int = 0) -> None:
+def _collect_xml(elem, acc: InlineText, in_link: bool, out: list[Block], kind: str = "p", level: int = 0) -> None:
     """Inline content of a block; ``<lb/>`` ends a line, ``<graphic>`` becomes its own image block."""
     acc.add(elem.text, in_link)
     for c in elem:
-        if c.tag == "lb":
-            b = acc.block(kind, level)
+        if c.tag in ("lb", "graphic"):
+            b = acc.take(kind, level)
             if b:
                 out.append(b)
-            acc.__init__()
-        elif c.tag == "graphic":
-            b = acc.block(kind, level)
-            if b:
-                out.append(b)
-            acc.__init__()
-            if c.get("src"):
+            if c.tag == "graphic" and c.get("src"):
                 out.append(Block("", "image", image=Image(c.get("src"), None)))
         else:
             if c.tag == "ref":
@@ -132,20 +118,20 @@ def _collect_xml(elem, acc: _Acc, in_link: bool, out: list[Block], kind: str = "
 
 
 def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
-    """Fallback: every visible block element of the page as a block, with its link text share."""
+    """Every visible block element of the page as a block, with its link text share and DOM path."""
     try:
         root = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return []
     out: list[Block] = []
-    acc = _Acc()
+    acc = InlineText()
+    stack: list[int] = []     # ids of the open container elements
+    ids = iter(range(1, 1 << 30))
 
     def flush() -> None:
-        nonlocal acc
-        b = acc.block()
+        b = acc.take(path=tuple(stack))
         if b:
             out.append(b)
-        acc = _Acc()
 
     def walk(el, in_link: bool, depth: int) -> None:
         if depth > max_depth:
@@ -158,13 +144,17 @@ def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
                     flush()
                 if tag == "img" and c.get("src"):
                     flush()
-                    out.append(Block((c.get("alt") or "").strip(), "image", image=Image(c.get("src"), None)))
+                    out.append(Block((c.get("alt") or "").strip(), "image", image=Image(c.get("src"), None), path=tuple(stack)))
                 if tag == "a":
                     acc.links.append(c.get("href") or "")
+                if tag in _DOM_CONTAINERS:
+                    stack.append(next(ids))
                 acc.add(c.text, in_link or tag == "a")
                 walk(c, in_link or tag == "a", depth + 1)
                 if tag in _DOM_BREAKS:
                     flush()
+                if tag in _DOM_CONTAINERS:
+                    stack.pop()
             acc.add(c.tail, in_link)
 
     walk(root, False, 0)

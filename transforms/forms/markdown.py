@@ -11,55 +11,39 @@ import re
 from markdown_it import MarkdownIt
 
 from transforms.boilerplate.blocks import Block, Image
+from transforms.forms.inline import InlineText
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 _TAG = re.compile(r"<[^>]*>")
-_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\n(?=[\u3000-\u9fff\uff00-\uffef])")
 _BR = re.compile(r"<br\s*/?>", re.I)
 
 
-class _Line:
-    """The inline content of the block being built."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.link_chars = 0
-        self.links: list[str] = []
-
-    def text(self) -> str:
-        s = _CJK_GAP.sub("", "".join(self.parts))
-        return " ".join(s.split())
-
-
-def _flush(line: _Line, kind: str, level: int, out: list[Block]) -> _Line:
-    text = line.text()
-    if text:
-        out.append(Block(text, kind, level, min(line.link_chars, len(text)), tuple(line.links)))
-    return _Line()
-
-
 def _inline(children, kind: str, level: int, out: list[Block]) -> None:
-    line, link_depth = _Line(), 0
+    line, link_depth = InlineText(), 0
+
+    def flush() -> None:
+        b = line.take(kind, level)
+        if b:
+            out.append(b)
+
     for tok in children or ():
         t = tok.type
         if t == "text" or t == "code_inline":
-            line.parts.append(tok.content)
-            if link_depth:
-                line.link_chars += len(tok.content.strip())
+            line.add(tok.content, link_depth > 0)
         elif t == "softbreak":
-            line.parts.append("\n")
+            line.add("\n")
         elif t == "hardbreak" or (t == "html_inline" and _BR.match(tok.content)):
-            line = _flush(line, kind, level, out)
+            flush()
         elif t == "link_open":
             link_depth += 1
             line.links.append(tok.attrs.get("href", ""))
         elif t == "link_close":
             link_depth = max(0, link_depth - 1)
         elif t == "image":
-            line = _flush(line, kind, level, out)
+            flush()
             alt = tok.content.strip()
             out.append(Block(alt, "image", image=Image(str(tok.attrs.get("src", "")), None), link_chars=len(alt)))
-    _flush(line, kind, level, out)
+    flush()
 
 
 def parse_markdown(text: str) -> list[Block]:

@@ -7,7 +7,6 @@ line unless the next line is indented.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 from transforms.boilerplate.blocks import Block
@@ -15,9 +14,14 @@ from transforms.boilerplate.blocks import Block
 _MARKS = re.compile(r"[，。；、,;]")
 
 
+# East Asian wide and full-width ranges (Hangul Jamo, CJK, kana, Hangul, compatibility, full-width forms).
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                   r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+
+
 def display_width(line: str) -> int:
     """Columns the line takes in a monospace font: wide (CJK, full-width) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+    return len(line) + len(_WIDE.findall(line))
 
 
 def wrap_width(lines: list[str], min_width: int, min_share: float) -> int | None:

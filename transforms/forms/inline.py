@@ -1,0 +1,31 @@
+"""The text of one block being built from inline pieces (HTML text nodes, Markdown inline tokens)."""
+from __future__ import annotations
+
+import re
+
+from transforms.boilerplate.blocks import Block
+
+# A line break between two CJK characters is no space (CJK text has none between words).
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+class InlineText:
+    """Collects text pieces, counting the characters that are link text and the link targets."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.link_chars = 0
+        self.links: list[str] = []
+
+    def add(self, s: str | None, in_link: bool = False) -> None:
+        if s:
+            self.parts.append(s)
+            if in_link:
+                self.link_chars += len(s.strip())
+
+    def take(self, kind: str = "p", level: int = 0, path: tuple[int, ...] = ()) -> Block | None:
+        """The block built so far (None if it has no text); collecting starts over."""
+        text = " ".join(_CJK_GAP.sub("", "".join(self.parts)).split())
+        block = Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links), path=path) if text else None
+        self.parts, self.link_chars, self.links = [], 0, []
+        return block
