@@ -16,7 +16,8 @@ from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
-from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, clean_prologue, trafilatura_tree
+from transforms.forms.html import (blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
+                                   trafilatura_tree)
 from transforms.forms.markdown import parse_markdown
 from transforms.forms.text import parse_text, unwrap_blocks
 from transforms.frontmatter import split_front_matter
@@ -112,7 +113,9 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     o = options.boilerplate
     html = clean_prologue(html)
     doc = trafilatura_tree(html)
-    dom_blocks = unwrap_blocks(blocks_from_dom(html, options.limits.max_html_depth))
+    root = parse_html(html)
+    raw_blocks = blocks_from_dom(root, options.limits.max_html_depth)
+    dom_blocks = unwrap_blocks(raw_blocks)
     dom = classify(dom_blocks, o)
     traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
     traf = classify(traf_blocks, o) if traf_blocks else None
@@ -121,7 +124,7 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
         article, blocks = traf, traf_blocks
     else:
         article, blocks = dom, dom_blocks
-    fields = html_metadata(html, options)
+    fields = html_metadata(html, options, doc=root, lines=[b.text for b in raw_blocks if b.text])
     return article, blocks, fields
 
 

@@ -1,5 +1,5 @@
 """HTML -> blocks: trafilatura's XML tree, and the plain DOM walk."""
-from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, clean_prologue, trafilatura_tree
+from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html, trafilatura_tree
 
 PARA = "这是一段足够长的新闻正文，用来让抽取器认出正文部分。记者在现场看到，很多人排队等候，秩序井然。"
 PAGE = f"""<html><head><title>t</title><style>p{{}}</style></head><body>
@@ -10,7 +10,7 @@ PAGE = f"""<html><head><title>t</title><style>p{{}}</style></head><body>
 
 
 def test_dom_walk_blocks_with_link_share_and_images():
-    blocks = blocks_from_dom(PAGE, max_depth=100)
+    blocks = blocks_from_dom(parse_html(PAGE), max_depth=100)
     texts = [b.text for b in blocks]
     assert texts[:2] == ["首页", "新闻"]
     assert blocks[0].link_share == 1.0 and blocks[0].links == ("/a",)
@@ -22,8 +22,8 @@ def test_dom_walk_blocks_with_link_share_and_images():
 
 def test_dom_walk_respects_depth_limit():
     deep = "<html><body>" + "<div>" * 50 + "深处的文字" + "</div>" * 50 + "</body></html>"
-    assert blocks_from_dom(deep, max_depth=10) == []
-    assert [b.text for b in blocks_from_dom(deep, max_depth=100)] == ["深处的文字"]
+    assert blocks_from_dom(parse_html(deep), max_depth=10) == []
+    assert [b.text for b in blocks_from_dom(parse_html(deep), max_depth=100)] == ["深处的文字"]
 
 
 def test_clean_prologue_drops_script_before_html():
@@ -46,6 +46,11 @@ def test_trafilatura_tree_none_for_empty_page():
 
 def test_dom_paths_group_blocks_by_container():
     html = "<html><body><div><p>甲段。</p><p>乙段。</p></div><div><p>丙段。</p></div></body></html>"
-    a, b, c = blocks_from_dom(html, max_depth=100)
+    a, b, c = blocks_from_dom(parse_html(html), max_depth=100)
     assert a.path == b.path and a.path != c.path
     assert a.path[0] == c.path[0]  # both under <body>
+
+
+def test_xhtml_page_with_xml_declaration_still_gives_dom_blocks():
+    page = '<?xml version="1.0" encoding="utf-8"?><html><body><p>你好，世界。这是一段正文。</p></body></html>'
+    assert [b.text for b in blocks_from_dom(parse_html(page), max_depth=100)] == ["你好，世界。这是一段正文。"]

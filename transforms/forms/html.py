@@ -33,6 +33,19 @@ _DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template",
 _LEADING_JUNK = re.compile(r"\A\s*(?:<script\b.*?</script>\s*|<!--.*?-->\s*|<style\b.*?</style>\s*)+(?=<!doctype|<html)", re.I | re.S)
 
 
+_XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)
+
+
+def parse_html(html: str):
+    """The page's lxml tree, parsed once for the DOM walk and the metadata, or None.
+
+    An XML declaration is dropped first: lxml refuses a str that declares an encoding."""
+    try:
+        return lxml_html.document_fromstring(_XML_DECL.sub("", html, count=1))
+    except (etree.ParserError, ValueError):
+        return None
+
+
 def clean_prologue(html: str) -> str:
     """Drop scripts, styles and comments that stand before ``<!DOCTYPE>``/``<html>``."""
     return _LEADING_JUNK.sub("", html, count=1)
@@ -117,11 +130,10 @@ def _collect_xml(elem, acc: InlineText, in_link: bool, out: list[Block], kind: s
         acc.add(c.tail, in_link)
 
 
-def blocks_from_dom(html: str, max_depth: int) -> list[Block]:
-    """Every visible block element of the page as a block, with its link text share and DOM path."""
-    try:
-        root = lxml_html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+def blocks_from_dom(root, max_depth: int) -> list[Block]:
+    """Every visible block element of the page (a ``parse_html`` tree) as a block, with its link
+    text share and DOM path."""
+    if root is None:
         return []
     out: list[Block] = []
     acc = InlineText()

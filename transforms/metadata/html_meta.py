@@ -173,15 +173,19 @@ def _visible_lines(doc) -> list[str]:
     return lines
 
 
-def html_metadata(html: str, options: ExtractOptions) -> dict:
-    """Keys: title, author, published_at, url, site, site_name, categories, tags, summary."""
+def html_metadata(html: str, options: ExtractOptions, doc=None, lines: list[str] | None = None) -> dict:
+    """Keys: title, author, published_at, url, site, site_name, categories, tags, summary.
+
+    A caller that has parsed the page already passes its tree (``doc``) and the page's visible
+    lines (``lines``) so that neither is computed twice."""
     out = _empty()
     if not isinstance(html, str) or not html.strip():
         return out
-    try:
-        doc = _parse(html)
-    except Exception:  # noqa: BLE001
-        doc = None
+    if doc is None:
+        try:
+            doc = _parse(html)
+        except Exception:  # noqa: BLE001
+            doc = None
     if doc is None:
         return out
     metas = _metas(doc)
@@ -257,13 +261,12 @@ def html_metadata(html: str, options: ExtractOptions) -> dict:
             published = parse_date(el.get("content") or el.get("datetime") or _text(el), options)
             if published:
                 break
-    lines: list[str] | None = None
     if published is None:
-        lines = _visible_lines(doc)
+        lines = lines if lines is not None else _visible_lines(doc)
         published, _ = find_date(lines, options)
     elif published.time() == datetime.min.time():
         # A <meta> date without a time of day: the page's own date line often has the time.
-        lines = _visible_lines(doc)
+        lines = lines if lines is not None else _visible_lines(doc)
         visible, _ = find_date(lines, options)
         if visible is not None and visible.date() == published.date() and visible.time() != datetime.min.time():
             published = visible

@@ -14,7 +14,7 @@ _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+")
 _MIN_LETTERS = 12        # fewer letters than this: too little text to tell
-_MAX_CHARS = 20000       # enough text to decide; keeps the classifier fast on long pages
+_MAX_CHARS = 3000        # enough text to decide; keeps the classifier fast on long pages
 
 _identifier = None
 
