@@ -86,11 +86,12 @@ def trafilatura_precision(raw: bytes, form: str) -> str:
     return trafilatura.extract(to_html(raw, form), favor_precision=True) or ""
 
 
-def cleanlake(raw: bytes, source_file: str) -> str:
+def cleanlake(raw: bytes, source_file: str) -> dict:
+    """cleanlake's record; a ``Reject`` becomes an empty record (F1 0)."""
     from transforms import Reject, extract
 
     rec = extract(raw, source_file)
-    return "" if isinstance(rec, Reject) else (rec.get("text") or "")
+    return {"text": "", "title": None} if isinstance(rec, Reject) else rec
 
 
 # --- run -----------------------------------------------------------------------------------------
@@ -106,6 +107,8 @@ class Page:
     bar_recall: float
     text: str = field(repr=False, default="")
     bar_text: str = field(repr=False, default="")
+    title: str | None = None      # cleanlake's title (trafilatura's is not compared)
+    title_ok: bool = False        # equals the gold title
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,10 @@ class FormResult:
 
     def _mean(self, attr: str) -> float:
         return sum(getattr(p, attr) for p in self.pages) / len(self.pages) if self.pages else 0.0
+
+    @property
+    def titles_ok(self) -> int:
+        return sum(p.title_ok for p in self.pages)
 
     @property
     def f1(self) -> float:
@@ -168,21 +175,24 @@ def run(pages: Path = PAGES, forms: tuple[str, ...] = FORMS) -> dict[str, FormRe
         for name, g in gold.items():
             path = pages / form / f"{name}{SUFFIX[form]}"
             raw = path.read_bytes() if path.exists() else b""
-            ours = cleanlake(raw, path.name) if raw else ""
+            rec = cleanlake(raw, path.name) if raw else {"text": "", "title": None}
+            ours = rec.get("text") or ""
             bar = trafilatura_precision(raw, form) if raw else ""
             P, R, F, *_ = prf(g["text"], ours)
             bP, bR, bF, *_ = prf(g["text"], bar)
-            rows.append(Page(name, form, F, P, R, bF, bP, bR, ours, bar))
+            title = rec.get("title")
+            rows.append(Page(name, form, F, P, R, bF, bP, bR, ours, bar, title,
+                             (title or "").strip() == (g.get("title") or "").strip()))
         out[form] = FormResult(form, tuple(rows))
     return out
 
 
 # --- report --------------------------------------------------------------------------------------
 def format_report(results: dict[str, FormResult], margin: float = 0.0) -> str:
-    lines = [f"{'form':<9} {'docs':>4}  {'cleanlake F1':>12} {'(P / R)':>13}   {'traf. precision F1':>18} {'(P / R)':>13}   {'diff':>6}"]
+    lines = [f"{'form':<9} {'docs':>4}  {'cleanlake F1':>12} {'(P / R)':>13}   {'traf. precision F1':>18} {'(P / R)':>13}   {'diff':>6}  {'titles':>6}"]
     for r in results.values():
         lines.append(f"{r.form:<9} {r.docs:>4}  {r.f1:>12.3f} ({r.precision:.3f}/{r.recall:.3f})   "
-                     f"{r.bar_f1:>18.3f} ({r.bar_precision:.3f}/{r.bar_recall:.3f})   {r.f1 - r.bar_f1:>+6.3f}")
+                     f"{r.bar_f1:>18.3f} ({r.bar_precision:.3f}/{r.bar_recall:.3f})   {r.f1 - r.bar_f1:>+6.3f}  {r.titles_ok:>3}/{r.docs:<2}")
     for r in results.values():
         worse = r.worse(margin)
         lines.append("")
@@ -201,6 +211,8 @@ def explain(page: Page, gold_text: str) -> str:
     gset, pset = set(gold_lines), set(pred_lines)
     pred_blob = norm(page.text)
     out = [f"--- {page.name} [{page.form}] cleanlake F1 {page.f1:.3f} (P {page.precision:.3f} R {page.recall:.3f})"]
+    if not page.title_ok:
+        out.append(f"  ! title  {page.title!r}")
     out += [f"  + kept   {x[:110]}" for x in pred_lines if x not in gset]
     out += [f"  - lost   {x[:110]}" for x in gold_lines if x not in pset and x not in pred_blob]
     out += [f"  ~ merged {x[:110]}" for x in gold_lines if x not in pset and x in pred_blob]
@@ -215,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     _, source = load_prf()
     print(f"English pages: {PAGES} (scorer: {source})")
     print(format_report(results))
+    print("(titles: cleanlake's title equal to the gold title)")
     if a.show is not None:
         gold = load_gold()
         print()
