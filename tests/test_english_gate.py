@@ -1,0 +1,70 @@
+"""English gate (issue 3): on English news pages cleanlake may not lose ground to trafilatura's precision preset.
+
+The pages are the ten hand-written ones in ``benchmarks/english/`` (three raw forms each, hand-written gold);
+``python -m benchmarks.english_eval --show`` prints the table and what cleanlake kept or dropped. Runs without
+``../shared`` (the benchmark carries a copy of the shared scorer's shingle F1).
+
+Measured 2026-11-22 (cleanlake vs trafilatura favor_precision=True, mean F1 over 10 pages):
+html 0.939 vs 0.930, text 0.919 vs 0.736, markdown 0.855 vs 0.752.
+"""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.english_eval import FORMS, load_gold, run
+
+TOLERANCE = 0.02   # issue 3: cleanlake's mean F1 >= trafilatura precision's mean minus this
+
+# Absolute floors a little under what cleanlake measures now, so a regression shows even if trafilatura moves.
+FLOORS = {"html": 0.92, "text": 0.90, "markdown": 0.84}
+
+# Pages on which cleanlake is now clearly (> PAGE_MARGIN F1) worse than the bar, with the cause seen in its output.
+PAGE_MARGIN = 0.05
+KNOWN_WORSE = {
+    ("html", "en-04-wire-rates"): "a mid-article 'Read more: <link>' line is taken as a sidebar opener and ends the "
+                                  "article: the 4 paragraphs after it are dropped (also in text and markdown)",
+    ("text", "en-07-newsletter-links"): "a text dump with numbered headings ('1. Reading a city budget ...') is detected "
+                                        "as Markdown; the headings become list items and swallow the next paragraph",
+    ("markdown", "en-03-county-fair-table"): "table-layout page: markdownify flattens the nested layout table into a "
+                                             "3-column pipe table whose article row has 11 cells; the GFM table rule "
+                                             "drops cells past the header's 3, the article with them (reject)",
+}
+
+
+@pytest.fixture(scope="module")
+def results():
+    return run()
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_english_mean_f1_not_below_trafilatura_precision(results, form):
+    r = results[form]
+    assert r.docs == len(load_gold()) >= 8
+    assert r.f1 >= r.bar_f1 - TOLERANCE, (
+        f"{form}: cleanlake mean F1 {r.f1:.3f} < trafilatura precision {r.bar_f1:.3f} - {TOLERANCE}; "
+        f"worse pages: {[(p.name, round(p.f1, 3), round(p.bar_f1, 3)) for p in r.worse()]}")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_english_mean_f1_floor(results, form):
+    r = results[form]
+    assert r.f1 >= FLOORS[form], f"{form}: cleanlake mean F1 {r.f1:.3f} fell below the floor {FLOORS[form]}"
+
+
+def _page_cases():
+    cases = []
+    for form in FORMS:
+        for name in load_gold():
+            reason = KNOWN_WORSE.get((form, name))
+            marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+            cases.append(pytest.param(form, name, marks=marks, id=f"{form}-{name}"))
+    return cases
+
+
+@pytest.mark.parametrize("form,name", _page_cases())
+def test_english_page_not_clearly_worse(results, form, name):
+    page = next(p for p in results[form].pages if p.name == name)
+    assert page.f1 >= page.bar_f1 - PAGE_MARGIN, (
+        f"{form}/{name}: cleanlake F1 {page.f1:.3f} (P {page.precision:.3f} R {page.recall:.3f}) vs trafilatura "
+        f"precision {page.bar_f1:.3f}; see python -m benchmarks.english_eval --show {name}")
+
