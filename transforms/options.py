@@ -37,6 +37,8 @@ class BoilerplateOptions:
     repeat_penalty: float = 4.0        # extra cost of a non-prose line that occurs more than once on the page
     sidebar_opener_tokens: int = 10    # a sidebar opener (相关文章, 热门, ...) is at most this long
     sidebar_cut_share: float = 0.25    # ... and ends the article once this share of the run's prose is above it
+    sidebar_resume_share: float = 0.3  # ... unless this share of the run's prose, in at least
+    sidebar_resume_blocks: int = 2     # this many prose blocks, still follows it (a mid-article "Read more:")
     byline_tokens: int = 30            # a byline/credit line is at most this long
     notice_tokens: int = 150           # a copyright notice / disclaimer paragraph is at most this long
     meta_rest_tokens: int = 6          # a date/counter line has at most this many other tokens

@@ -71,3 +71,22 @@ def test_html_blocks_outside_the_article_container_are_dropped():
     assert [b.text for b in out.body] == [b.text for b in art]
     # blocks without paths (text dumps, Markdown) are never dropped this way
     assert article_root([Block(P1), Block(P2)], O) is None
+
+
+E1 = "The city council voted on Tuesday to raise the transit budget by twelve percent, officials said."
+E2 = "Supporters argued that the extra money would shorten waiting times on the busiest bus routes."
+E3 = "Opponents warned that the plan relies on fare revenue that has not recovered since the pandemic."
+E4 = "A final vote on the full budget is expected next month, after two more public hearings."
+
+
+def test_mid_article_read_more_pointer_is_dropped_but_does_not_end_the_article():
+    blocks = [Block(E1), Block(E2), Block("Read more: Transit ridership hits a five-year high"), Block(E3), Block(E4)]
+    art = classify(blocks, O)
+    assert [b.text for b in art.body] == [E1, E2, E3, E4]
+
+
+def test_opener_followed_by_cards_still_ends_the_article():
+    # related-story cards: a summary sentence alternating with a date line, as sidebars have them
+    blocks = [Block(P1), Block(P2), Block(P3), Block("相关新闻"), Block(P1.replace("据报道", "另据报道")),
+              Block("2018-06-10 11:03:23"), Block(P2.replace("当地时间", "北京时间")), Block("2018-06-09 10:39:03")]
+    assert cut_sidebar(blocks, 0, len(blocks), O) == 3

@@ -66,9 +66,19 @@ def cut_sidebar(blocks: list[Block], start: int, end: int, o: BoilerplateOptions
     total, above = sum(prose), 0
     for i in range(start, end):
         if above and above >= o.sidebar_cut_share * total and sg.is_sidebar_opener(blocks[i].text, o.sidebar_opener_tokens):
-            return i
+            if not resumes(blocks[i + 1:end], prose[i - start + 1:], total, o):
+                return i
         above += prose[i - start]
     return end
+
+
+def resumes(after: list[Block], after_prose: list[int], total: int, o: BoilerplateOptions) -> bool:
+    """After an opener, the article goes on (a mid-article "Read more: …" pointer) rather than a
+    sidebar: the next blocks are consecutive prose paragraphs, not cards where summaries alternate
+    with titles, dates and labels, and they hold a real share of the run's prose."""
+    following = [t for b, t in zip(after, after_prose) if b.text.strip() and b.image is None][:o.sidebar_resume_blocks]
+    return (len(following) == o.sidebar_resume_blocks and all(following)
+            and sum(after_prose) >= o.sidebar_resume_share * total)
 
 
 def article_root(blocks: list[Block], o: BoilerplateOptions) -> tuple[int, ...] | None:
@@ -103,6 +113,8 @@ def is_noise(block: Block, counts: Counter, o: BoilerplateOptions) -> bool:
         return True
     if sg.is_ui_line(text, o.ui_tokens) or sg.is_truncated(text):
         return True
+    if sg.is_sidebar_opener(text, o.sidebar_opener_tokens) and not is_prose(block, o):
+        return True  # a pointer such as "Read more: …" or 相关阅读 that did not end the article
     return counts[sg.norm(text)] > 1 and not is_prose(block, o) and block.kind != "heading"
 
 
