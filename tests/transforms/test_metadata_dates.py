@@ -90,3 +90,18 @@ def test_find_date_ignores_dates_inside_sentences_and_yearless_dates():
 
 def test_find_date_empty():
     assert find_date([], O) == (None, None)
+
+
+def test_english_dates_keep_their_us_zone_and_pm():
+    from datetime import timedelta
+
+    from transforms.metadata.dates import parse_date
+    from transforms.options import DEFAULT_OPTIONS
+
+    cdt = parse_date("March 4, 2025 6:05 AM CDT", DEFAULT_OPTIONS)
+    assert (cdt.hour, cdt.utcoffset()) == (6, timedelta(hours=-5))
+    est = parse_date("Mar 4, 2025, 9:40 p.m. EST", DEFAULT_OPTIONS)
+    assert (est.hour, est.utcoffset()) == (21, timedelta(hours=-5))
+    assert parse_date("4 March 2025 14:12 UTC", DEFAULT_OPTIONS).utcoffset() == timedelta(0)
+    # a Chinese CST stays China time
+    assert parse_date("2025-03-04 14:12 CST", DEFAULT_OPTIONS).utcoffset() == timedelta(hours=8)

@@ -32,10 +32,12 @@ _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 _EN_MDY = re.compile(
     r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})"
-    r"(?:,?\s+(?:at\s+)?(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?", re.I)
+    r"(?:,?\s+(?:at\s+)?(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?"
+    r"(?:\s*(?P<zone>[ECMP][SD]T|UTC|GMT|BST|CES?T|[+-]\d{2}:?\d{2})\b)?)?", re.I)
 _EN_DMY = re.compile(
     r"\b(?P<d>\d{1,2})\s+(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y>(?:19|20)\d{2})"
-    r"(?:,?\s+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?)?", re.I)
+    r"(?:,?\s+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?"
+    r"(?:\s*(?P<zone>[ECMP][SD]T|UTC|GMT|BST|CES?T|[+-]\d{2}:?\d{2})\b)?)?", re.I)
 _EPOCH = re.compile(r"^\s*(\d{10}|\d{13})\s*$")
 
 # Header lines that announce a date.
@@ -96,10 +98,19 @@ def _from_match(m: re.Match, options: ExtractOptions) -> datetime | None:
                   g.get("ampm"), g.get("zone"), options)
 
 
+# Zone abbreviations of English dates (``6:05 AM CDT``); in an English date CST is US Central time.
+_EN_ZONES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+             "BST": 1, "CET": 1, "CEST": 2}
+
+
 def _from_en(m: re.Match, options: ExtractOptions) -> datetime | None:
     g = m.groupdict()
-    return _build(g["y"], _MONTHS[g["mon"][:3].lower()], g["d"], g.get("h"), g.get("mi"), g.get("s"),
-                  None, g.get("ampm"), None, options)
+    zone = (g.get("zone") or "").upper()
+    dt = _build(g["y"], _MONTHS[g["mon"][:3].lower()], g["d"], g.get("h"), g.get("mi"), g.get("s"),
+                None, g.get("ampm"), None if zone in _EN_ZONES else zone or None, options)
+    if dt is not None and zone in _EN_ZONES:
+        dt = dt.replace(tzinfo=_tz(_EN_ZONES[zone] * 60))
+    return dt
 
 
 def _aware(dt: datetime, options: ExtractOptions) -> datetime | None:
@@ -152,16 +163,16 @@ def _parse(value, options: ExtractOptions) -> datetime | None:
     m = _FULL_RE.match(s)
     if m:
         return _from_match(m, options)
+    for rx in (_EN_MDY, _EN_DMY):  # before the RFC 2822 parser, which drops "p.m." and US zones
+        m = rx.search(s)
+        if m and len(s) <= 60:
+            return _from_en(m, options)
     try:
         dt = parsedate_to_datetime(s)
         if dt is not None:
             return _aware(dt, options)
     except (TypeError, ValueError, IndexError):
         pass
-    for rx in (_EN_MDY, _EN_DMY):
-        m = rx.search(s)
-        if m and len(s) <= 60:
-            return _from_en(m, options)
     # A short string with a date inside (``发布时间：2018-05-22 08:15``).
     if len(s) <= 60:
         m = _DATE_RE.search(s)
