@@ -35,3 +35,17 @@ def test_softbreak_joins_cjk_without_space_and_latin_with_space():
 def test_table_row_is_one_block():
     blocks = parse_markdown("| 名称 | 数值 |\n|---|---|\n| 甲 | 1 |\n")
     assert [(b.kind, b.text) for b in blocks] == [("cell", "名称 数值"), ("cell", "甲 1")]
+
+
+def test_table_row_with_more_cells_than_the_header_keeps_them_all():
+    from transforms.forms.markdown import parse_markdown
+    md = "| a | b |\n|---|---|\n| x | y | 第三个单元格的文字 |\n"
+    assert [b.text for b in parse_markdown(md)] == ["a b", "x y 第三个单元格的文字"]
+
+
+def test_layout_table_row_keeps_its_paragraphs_apart():
+    from transforms.forms.markdown import parse_markdown
+    para = "这是一段很长的正文，" * 25
+    md = f"| nav | body |\n|---|---|\n| 首页 | {para}<br>{para}结束。 |\n"
+    texts = [b.text for b in parse_markdown(md)]
+    assert texts[0] == "nav body" and len(texts) == 4 and texts[-1].endswith("结束。")

@@ -16,6 +16,8 @@ from transforms.forms.inline import InlineText
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 _TAG = re.compile(r"<[^>]*>")
 _BR = re.compile(r"<br\s*/?>", re.I)
+_PIPE = re.compile(r"(?<!\\)\|")
+_LAYOUT_ROW_CHARS = 200   # a table row longer than this holds paragraphs (a layout table), not data
 
 
 def _inline(children, kind: str, level: int, out: list[Block]) -> None:
@@ -46,11 +48,35 @@ def _inline(children, kind: str, level: int, out: list[Block]) -> None:
     flush()
 
 
+def _row_cells(source_line: str) -> list[str]:
+    """The cells of a pipe-table row as written: GFM keeps only as many cells as the header has,
+    and a layout table flattened to Markdown often puts the whole article in an extra cell."""
+    s = source_line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|") and not s.endswith("\\|"):
+        s = s[:-1]
+    return [c.strip() for c in _PIPE.split(s)]
+
+
+def _row_blocks(row: list[Block]) -> list[Block]:
+    """A data row (short cells) is one block; a layout row holding paragraphs keeps them apart."""
+    cells = [b for b in row if b.image is None]
+    text = " ".join(b.text for b in cells)
+    images = [b for b in row if b.image is not None]
+    if len(text) > _LAYOUT_ROW_CHARS:
+        return row
+    joined = [Block(text, "cell", 0, sum(b.link_chars for b in cells), tuple(x for b in cells for x in b.links))] if text else []
+    return joined + images
+
+
 def parse_markdown(text: str) -> list[Block]:
     out: list[Block] = []
     stack: list[str] = []      # enclosing containers: item, quote
     heading = 0
     row: list[Block] | None = None
+    from_source = False
+    lines = text.splitlines()
     for tok in _MD.parse(text):
         t = tok.type
         if t == "heading_open":
@@ -62,14 +88,16 @@ def parse_markdown(text: str) -> list[Block]:
         elif t in ("list_item_close", "blockquote_close"):
             stack.pop()
         elif t == "tr_open":
-            row = []
+            row, from_source = [], bool(tok.map)
+            if from_source:  # cells parsed from the source: markdown-it drops those past the header's count
+                for cell in _row_cells(" ".join(lines[tok.map[0]:tok.map[1]])):
+                    for inline in _MD.parseInline(cell):
+                        _inline(inline.children, "cell", 0, row)
         elif t == "tr_close" and row is not None:
-            cells = [b for b in row if b.image is None]
-            text_ = " ".join(b.text for b in cells)
-            if text_:
-                out.append(Block(text_, "cell", 0, sum(b.link_chars for b in cells), tuple(x for b in cells for x in b.links)))
-            out.extend(b for b in row if b.image is not None)
+            out.extend(_row_blocks(row))
             row = None
+        elif t == "inline" and row is not None and from_source:
+            continue
         elif t == "inline":
             kind = "heading" if heading else (stack[-1] if stack else "p")
             _inline(tok.children, kind, heading, row if row is not None else out)
