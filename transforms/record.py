@@ -32,6 +32,7 @@ from transforms.options import DEFAULT_OPTIONS, BoilerplateOptions, ExtractOptio
 from transforms.types import Reject, RejectError
 
 _LABEL = re.compile(r"[\w\u4e00-\u9fff ·&]+")
+_SUFFIXED = re.compile(r"\s*[-_|｜–—·:：]\s*\S.{0,30}")  # " - 站名", "_财经_新浪网"
 
 
 def doc_id_for(source_file: str) -> str:
@@ -193,6 +194,11 @@ def _title_index(header: list[Block], date_idx: int | None, options: ExtractOpti
         if key in seen and title_like(b):
             return seen[key]
         seen.setdefault(key, i)
+    # the page's <title> line (headline + separator + site name) next to the bare headline
+    texts = [b.text.strip() for b in header]
+    for i, t in enumerate(texts):
+        if title_like(header[i]) and any(_SUFFIXED.fullmatch(u[len(t):]) for u in texts if u != t and u.startswith(t)):
+            return i
     return None
 
 

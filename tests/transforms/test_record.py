@@ -165,3 +165,12 @@ def test_rejects():
     assert isinstance(extract(b"", "e.txt"), Reject)
     rej = extract("首页\n新闻\n登录".encode("utf-8"), "nav.txt")
     assert isinstance(rej, Reject) and rej.stage == "extract"
+
+
+def test_text_dump_title_is_the_headline_its_title_line_repeats_with_a_site_suffix():
+    from transforms import extract
+    body = "\n".join(["易鑫公布近期运营概况 携手两家公司拓展二手车版图-某某网", "易鑫公布近期运营概况 携手两家公司拓展二手车版图"]
+                     + ["这是正文的一段，讲述了公司公布的运营概况，以及与合作伙伴共同拓展二手车业务的计划和安排。"] * 4)
+    rec = extract(body.encode("utf-8"), "dump.txt")
+    assert rec["title"] == "易鑫公布近期运营概况 携手两家公司拓展二手车版图"
+    assert "某某网" not in rec["text"]
