@@ -39,18 +39,91 @@ def _jsonable(value):
     raise TypeError(type(value).__name__)
 
 
+RunnerOpt = typer.Option("process", "--runner", help="process (worker processes, default), thread, or dask")
+AddressOpt = typer.Option(None, "--address", help="Dask scheduler, tcp://HOST:PORT (with --runner dask)")
+WaitOpt = typer.Option(0.0, "--wait", min=0, help="seconds to wait for another run's lock before giving up")
+BatchOpt = typer.Option(64, "--batch-size", min=1, help="files per Prefect task")
+
+_COUNTS = ("files_seen", "files_new", "files_changed", "files_unchanged", "files_reprocessed",
+           "articles_written", "rejects_written")
+
+
+def _flow_call(fn, **kwargs) -> None:
+    """Run a flow; a run that cannot proceed ends with one line and a non-zero status."""
+    from flows.executor import shutdown
+    from flows.lake import LakeLockedError
+    if kwargs.get("runner") not in ("process", "thread", "dask"):
+        _fail(f"unknown runner {kwargs.get('runner')!r}: use process, thread or dask")
+    address = kwargs.pop("address", None)
+    if address and kwargs["runner"] != "dask":
+        _fail("--address goes with --runner dask")
+    if kwargs["runner"] == "dask":
+        from flows.ingest import task_runner
+        fn = fn.with_options(task_runner=task_runner("dask", address))
+    try:
+        summary = fn(**kwargs)
+    except (LakeLockedError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        shutdown()
+    typer.echo(f"run {summary['run_id']} {summary['status']}: " + ", ".join(f"{k}={summary[k]}" for k in _COUNTS))
+
+
 @app.command()
-def run(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt,
-        batch_size: int = typer.Option(64, min=1, help="files per Prefect task")) -> None:
-    """Ingest new and changed raw files of the landing zone into the lake (a Prefect flow run)."""
+def run(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt, batch_size: int = BatchOpt,
+        runner: str = RunnerOpt, address: Optional[str] = AddressOpt, wait: float = WaitOpt) -> None:
+    """Ingest the new and changed raw files of the landing zone into the lake (a Prefect flow run)."""
     from flows.ingest import ingest_flow
+    _flow_call(ingest_flow, landing=landing, lake=lake, batch_size=batch_size, runner=runner, address=address,
+               lock_wait=wait)
+
+
+@app.command()
+def backfill(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt,
+             all_: bool = typer.Option(False, "--all", help="reprocess every file"),
+             paths: Optional[List[str]] = typer.Option(None, "--paths", help="glob(s) on paths in the landing zone"),
+             since: Optional[str] = typer.Option(None, "--since", help="published on or after DATE (YYYY-MM-DD)"),
+             until: Optional[str] = typer.Option(None, "--until", help="published on or before DATE"),
+             site: Optional[str] = typer.Option(None, "--site", help="articles of this site"),
+             batch_size: int = BatchOpt, runner: str = RunnerOpt, address: Optional[str] = AddressOpt,
+             wait: float = WaitOpt) -> None:
+    """Reprocess chosen files (after an extraction improvement) and replace their rows exactly once."""
+    chosen = [name for name, given in (("--all", all_), ("--paths", bool(paths)), ("--since/--until", bool(since or until)),
+                                       ("--site", bool(site))) if given]
+    if len(chosen) != 1:
+        _fail("choose exactly one of --all, --paths, --since/--until, --site")
+    selection = {"all": all_, "paths": paths or [], "since": since, "until": until, "site": site}
+    from flows.ingest import backfill_flow
+    _flow_call(backfill_flow, selection=selection, landing=landing, lake=lake, batch_size=batch_size, runner=runner,
+               address=address, lock_wait=wait)
+
+
+@app.command()
+def compact(lake: Optional[str] = LakeOpt, wait: float = WaitOpt) -> None:
+    """Merge each partition's small Parquet files; query results stay the same."""
+    from flows.compact import compact as compact_lake
+    from flows.config import lake_url
     from flows.lake import LakeLockedError
     try:
-        summary = ingest_flow(landing=landing, lake=lake, batch_size=batch_size)
-    except (LakeLockedError, FileNotFoundError, PermissionError) as exc:
+        out = compact_lake(lake_url(lake), lock_wait=wait)
+    except LakeLockedError as exc:
         _fail(str(exc))
-    keys = ("files_seen", "files_new", "files_changed", "files_unchanged", "articles_written", "rejects_written")
-    typer.echo(f"run {summary['run_id']} {summary['status']}: " + ", ".join(f"{k}={summary[k]}" for k in keys))
+    typer.echo(f"compact {out['run_id']}: merged {out['files_merged']} files into {out['files_written']}")
+
+
+@app.command()
+def serve(cron: str = typer.Option(..., "--cron", help='schedule, e.g. "*/30 * * * *"'),
+          landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt,
+          name: str = typer.Option("scheduled", "--name", help="deployment name"),
+          runner: str = RunnerOpt) -> None:
+    """Serve the ingest flow as a scheduled Prefect deployment (needs a Prefect server: PREFECT_API_URL)."""
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail("serve needs a running Prefect server: start one with `prefect server start` and set "
+              "PREFECT_API_URL=http://127.0.0.1:4200/api (a temporary server cannot hold schedules)")
+    from flows.config import lake_url, landing_url
+    from flows.ingest import ingest_flow
+    ingest_flow.serve(name=name, cron=cron,
+                      parameters={"landing": landing_url(landing), "lake": lake_url(lake), "runner": runner})
 
 
 @app.command()

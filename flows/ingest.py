@@ -1,10 +1,12 @@
 """The Prefect flow: discover -> plan against the ledger -> extract in batches -> stage -> commit.
 
-The flow only orchestrates; the work is in plain functions (``flows.process.process_batch``,
-``flows.lake``), so everything here can also be called and tested without Prefect.
+The flow only orchestrates; the work is in plain functions (``run_ingest`` here,
+``flows.process``, ``flows.lake``), so all of it can be called and tested without Prefect.
+A Prefect task wraps a batch of files, never one page.
 """
 from __future__ import annotations
 
+import os
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from typing import Callable, Iterable
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.config import lake_url, landing_url
 from flows.discover import RawFile, discover
@@ -22,6 +25,8 @@ from schemas import LEDGER, PIPELINE_VERSION, RUNS
 from transforms import DEFAULT_OPTIONS, ExtractOptions
 
 BATCH_SIZE = 64
+RUNNERS = ("process", "thread", "dask")
+Reprocess = Callable[[RawFile, "dict | None"], bool]
 
 
 @dataclass
@@ -34,27 +39,34 @@ class RunSummary:
     finished_at: datetime | None = None
     status: str = "running"
     counts: Counter = field(default_factory=Counter)
+    by_site: Counter = field(default_factory=Counter)     # articles written, per site
+    by_reason: Counter = field(default_factory=Counter)   # rejects written, per "stage: reason"
 
     def as_row(self) -> dict:
         c = self.counts
         return {"run_id": self.run_id, "flow": self.flow, "started_at": self.started_at,
                 "finished_at": self.finished_at, "status": self.status, "landing": self.landing,
                 "files_seen": c["seen"], "files_new": c["new"], "files_changed": c["changed"],
-                "files_unchanged": c["unchanged"], "files_reprocessed": c["reprocessed"], "articles_written": c["articles"],
-                "rejects_written": c["rejects"], "pipeline_version": PIPELINE_VERSION}
+                "files_unchanged": c["unchanged"], "files_reprocessed": c["reprocessed"],
+                "articles_written": c["articles"], "rejects_written": c["rejects"],
+                "pipeline_version": PIPELINE_VERSION}
 
 
 def new_run_id(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
-@task(name="extract-batch")
+@task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_batch(landing: str, files: list[RawFile], known_sha: dict[str, str], ingested_at: datetime,
-                  options: ExtractOptions) -> BatchResult:
+                  options: ExtractOptions, in_process: bool) -> BatchResult:
+    """One batch: in a worker process with the per-file time limit, or inline (thread runner)."""
+    if in_process:
+        from flows.executor import run_batch_in_process
+        return run_batch_in_process(landing, files, known_sha, ingested_at, options)
     return process_batch(landing, files, known_sha, ingested_at, options)
 
 
-def plan(files: Iterable[RawFile], ledger: dict[str, dict], reprocess: Callable[[RawFile, dict | None], bool]):
+def plan(files: Iterable[RawFile], ledger: dict[str, dict], reprocess: Reprocess):
     """Split discovered files into (to_process, unchanged). Unchanged costs a stat, not a read."""
     todo, unchanged = [], []
     for f in files:
@@ -68,18 +80,26 @@ def plan(files: Iterable[RawFile], ledger: dict[str, dict], reprocess: Callable[
     return todo, unchanged
 
 
+def _no_reprocess(f: RawFile, old: dict | None) -> bool:
+    return False
+
+
 def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name: str = "ingest",
-               reprocess: Callable[[RawFile, dict | None], bool] = lambda f, old: False,
-               options: ExtractOptions = DEFAULT_OPTIONS, batch_size: int = BATCH_SIZE,
-               submit: Callable | None = None, max_in_flight: int = 8) -> RunSummary:
-    """Ingest the landing zone into the lake, exactly once. ``submit(batch, known_sha, ingested_at)`` returns a
-    future-like object with ``.result()`` (a Prefect task future inside the flow) or, when None, the
-    batches run inline."""
+               reprocess: Reprocess = _no_reprocess, options: ExtractOptions = DEFAULT_OPTIONS,
+               batch_size: int = BATCH_SIZE, submit: Callable | None = None, max_in_flight: int = 8,
+               lock_wait: float = 0.0, progress: Callable[[int, int], None] | None = None) -> RunSummary:
+    """Ingest the landing zone into the lake, exactly once.
+
+    ``reprocess(file, ledger_entry)`` forces a file through extraction again (backfills).
+    ``submit(batch, known_sha, ingested_at)`` returns a future-like object with ``.result()`` (a
+    Prefect task future inside the flow); when None the batches run inline.
+    ``progress(done, total)`` is called as batches finish.
+    """
     landing, lake_root = landing_url(landing), lake_url(lake)
     now = datetime.now(timezone.utc)
     summary = RunSummary(new_run_id(now), flow_name, landing, lake_root, now)
     store = Lake(lake_root)
-    with store.lock():
+    with store.lock(wait=lock_wait):
         store.recover()
         ledger = {r["source_file"]: r for r in store.read_ledger().to_pylist()}
         files = list(discover(landing))
@@ -89,16 +109,26 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
         articles = StagedWriter(store, summary.run_id, "articles")
         rejects = StagedWriter(store, summary.run_id, "rejects")
         entries: list[dict] = []
+        done = 0
 
         def collect(result: BatchResult) -> None:
+            nonlocal done
             articles.add(result.articles)
             rejects.add(result.rejects)
             entries.extend(result.entries)
+            if result.articles.num_rows:
+                summary.by_site.update(s or "(no site)" for s in result.articles["site"].to_pylist())
+            if result.rejects.num_rows:
+                summary.by_reason.update(f"{st}: {r[:120]}" for st, r in zip(result.rejects["stage"].to_pylist(),
+                                                                              result.rejects["reason"].to_pylist()))
+            done += len(result.entries)
+            if progress:
+                progress(done, len(todo))
 
         pending = []
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
-            # known hashes: a changed-looking file whose hash is the same is only touched, not rewritten
+            # known hashes: a file that only looks changed (new mtime, same bytes) is touched, not rewritten
             known = {f.source_file: ledger[f.source_file]["content_sha256"] for f in batch
                      if f.source_file in ledger and ledger[f.source_file]["content_sha256"]
                      and not reprocess(f, ledger[f.source_file])}
@@ -110,62 +140,105 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
                 collect(pending.pop(0).result())
         for fut in pending:
             collect(fut.result())
-
-        adds = articles.close() + rejects.close()
-        journal_meta, removes = [], []
-        written = {**articles.location, **rejects.location}
-        # copy-on-write: files holding older rows of the source files written now lose those rows
-        replaced = {sf for sf in written if sf in ledger}
-        by_file: dict[str, set[str]] = {}
-        for sf in replaced:
-            by_file.setdefault(ledger[sf]["data_file"], set()).add(sf)
-        moved: dict[str, str] = {}
-        for seq, (rel, drop) in enumerate(sorted(by_file.items())):
-            if not store.exists(rel):
-                continue
-            copy, kept = rewrite_without(store, summary.run_id, rel, drop, seq)
-            removes.append(rel)
-            if copy:
-                adds.append((f"_staging/{summary.run_id}/{copy}", copy))
-                moved.update({sf: copy for sf in kept})
-        for sf, rel in moved.items():
-            if sf in ledger and sf not in written:
-                ledger[sf] = {**ledger[sf], "data_file": rel}
-        for e in entries:
-            sf = e["source_file"]
-            if e["status"] == "unchanged":
-                summary.counts["unchanged"] += 1
-                if sf in ledger:
-                    ledger[sf] = {**ledger[sf], "size": e["size"], "mtime_ns": e["mtime_ns"]}
-                continue
-            status = "reprocessed" if sf in ledger and ledger[sf]["content_sha256"] == e["content_sha256"] else e["status"]
-            summary.counts[status] += 1
-            summary.counts["articles" if e["outcome"] == "article" else "rejects"] += 1
-            ledger[sf] = {"source_file": sf, "size": e["size"], "mtime_ns": e["mtime_ns"],
-                          "content_sha256": e["content_sha256"], "doc_id": e["doc_id"], "outcome": e["outcome"],
-                          "data_file": written[sf], "run_id": summary.run_id, "seen_at": now}
-        ledger_rel = f"_staging/{summary.run_id}/_ledger/ledger.parquet"
-        store.write_table(ledger_rel, pa.Table.from_pylist([ledger[k] for k in sorted(ledger)], schema=LEDGER))
-        journal_meta.append((ledger_rel, "_ledger/ledger.parquet"))
-        summary.finished_at = datetime.now(timezone.utc)
-        summary.status = "completed"
-        run_rel = f"_staging/{summary.run_id}/_runs/{summary.run_id}.parquet"
-        store.write_table(run_rel, pa.Table.from_pylist([summary.as_row()], schema=RUNS))
-        journal_meta.append((run_rel, f"_runs/{summary.run_id}.parquet"))
-        store.commit({"run_id": summary.run_id, "adds": adds, "removes": removes, "meta": journal_meta})
+        publish(store, summary, ledger, entries, articles, rejects, now)
     return summary
 
 
-@flow(name="cleanlake-ingest", log_prints=True)
-def ingest_flow(landing: str | None = None, lake: str | None = None, batch_size: int = BATCH_SIZE) -> dict:
-    """Scheduled and manual runs: process new and changed files of the landing zone."""
+def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], entries: list[dict],
+            articles: StagedWriter, rejects: StagedWriter, now: datetime) -> None:
+    """Stage the copy-on-write rewrites, the new ledger and the run row, then commit them all at once."""
+    run_id = summary.run_id
+    adds = articles.close() + rejects.close()
+    removes: list[str] = []
+    written = {**articles.location, **rejects.location}
+    # copy-on-write: files holding older rows of the source files written now lose those rows
+    by_file: dict[str, set[str]] = {}
+    for sf in written:
+        if sf in ledger:
+            by_file.setdefault(ledger[sf]["data_file"], set()).add(sf)
+    for seq, (rel, drop) in enumerate(sorted(by_file.items())):
+        if not store.exists(rel):
+            continue
+        copy, kept = rewrite_without(store, run_id, rel, drop, seq)
+        removes.append(rel)
+        if copy:
+            adds.append((f"_staging/{run_id}/{copy}", copy))
+            for sf in kept:
+                if sf in ledger and sf not in written:
+                    ledger[sf] = {**ledger[sf], "data_file": copy}
+    for e in entries:
+        sf = e["source_file"]
+        if e["status"] == "unchanged":
+            summary.counts["unchanged"] += 1
+            if sf in ledger:
+                ledger[sf] = {**ledger[sf], "size": e["size"], "mtime_ns": e["mtime_ns"]}
+            continue
+        same_bytes = sf in ledger and ledger[sf]["content_sha256"] == e["content_sha256"]
+        summary.counts["reprocessed" if same_bytes else e["status"]] += 1
+        summary.counts["articles" if e["outcome"] == "article" else "rejects"] += 1
+        ledger[sf] = {"source_file": sf, "size": e["size"], "mtime_ns": e["mtime_ns"],
+                      "content_sha256": e["content_sha256"], "doc_id": e["doc_id"], "outcome": e["outcome"],
+                      "data_file": written[sf], "run_id": run_id, "seen_at": now}
+    commit_with_ledger(store, summary, ledger, adds, removes)
+
+
+def commit_with_ledger(store: Lake, summary: RunSummary, ledger: dict[str, dict], adds: list, removes: list) -> None:
+    """Stage the new ledger and the run's row next to the data files, then commit all of it at once."""
+    run_id = summary.run_id
+    meta = [(f"_staging/{run_id}/_ledger/ledger.parquet", "_ledger/ledger.parquet"),
+            (f"_staging/{run_id}/_runs/{run_id}.parquet", f"_runs/{run_id}.parquet")]
+    store.write_table(meta[0][0], pa.Table.from_pylist([ledger[k] for k in sorted(ledger)], schema=LEDGER))
+    summary.finished_at = datetime.now(timezone.utc)
+    summary.status = "completed"
+    store.write_table(meta[1][0], pa.Table.from_pylist([summary.as_row()], schema=RUNS))
+    store.commit({"run_id": run_id, "adds": adds, "removes": removes, "meta": meta})
+
+
+def task_runner(runner: str, address: str | None):
+    """The Prefect task runner for ``--runner``: threads that hand batches to worker processes
+    (``process``), plain threads (``thread``), or a Dask cluster (``dask``, prefect-dask)."""
+    if runner == "dask":
+        from prefect_dask import DaskTaskRunner
+        return DaskTaskRunner(address=address) if address else DaskTaskRunner()
+    from prefect.task_runners import ThreadPoolTaskRunner
+    return ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2)
+
+
+def _run_flow(landing: str | None, lake: str | None, batch_size: int, runner: str, flow_name: str,
+              reprocess: Reprocess, lock_wait: float, progress) -> dict:
     logger = get_run_logger()
     landing_u, lake_u = landing_url(landing), lake_url(lake)
+    in_process = runner == "process"
 
     def submit(batch, known, ingested_at):
-        return extract_batch.submit(landing_u, batch, known, ingested_at, DEFAULT_OPTIONS)
+        return extract_batch.submit(landing_u, batch, known, ingested_at, DEFAULT_OPTIONS, in_process)
 
-    summary = run_ingest(landing_u, lake_u, submit=submit, batch_size=batch_size)
+    workers = os.cpu_count() or 2
+    summary = run_ingest(landing_u, lake_u, flow_name=flow_name, reprocess=reprocess, submit=submit,
+                         batch_size=batch_size, max_in_flight=2 * workers, lock_wait=lock_wait, progress=progress)
+    from flows.artifacts import publish_run_artifact
+    publish_run_artifact(summary)
     row = summary.as_row()
     logger.info("run %s: %s", summary.run_id, {k: v for k, v in row.items() if k.startswith(("files_", "articles", "rejects"))})
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+
+
+@flow(name="cleanlake-ingest", log_prints=True)
+def ingest_flow(landing: str | None = None, lake: str | None = None, batch_size: int = BATCH_SIZE,
+                runner: str = "process", lock_wait: float = 0.0) -> dict:
+    """Scheduled and manual runs: process the new and changed files of the landing zone."""
+    from flows.progress import terminal_progress
+    with terminal_progress("ingest") as progress:
+        return _run_flow(landing, lake, batch_size, runner, "ingest", _no_reprocess, lock_wait, progress)
+
+
+@flow(name="cleanlake-backfill", log_prints=True)
+def backfill_flow(selection: dict, landing: str | None = None, lake: str | None = None,
+                  batch_size: int = BATCH_SIZE, runner: str = "process", lock_wait: float = 0.0) -> dict:
+    """Reprocess chosen files (``flows.backfill.selector``) and replace their rows exactly once."""
+    from flows.backfill import selector
+    from flows.progress import terminal_progress
+    choose = selector(lake_url(lake), selection)
+    with terminal_progress("backfill") as progress:
+        return _run_flow(landing, lake, batch_size, runner, "backfill", choose, lock_wait, progress)
+

@@ -64,22 +64,29 @@ class Lake:
 
     # -- lock ----------------------------------------------------------------------------------
     @contextmanager
-    def lock(self):
-        """One writer at a time. Local lakes use flock (released by the kernel even on kill -9)."""
+    def lock(self, wait: float = 0.0):
+        """One writer at a time; a second one waits up to ``wait`` seconds, then gives up with a clear
+        message. Local lakes use flock (released by the kernel even on kill -9)."""
         self.ensure()
         if not self.local:
             yield  # object stores: single-writer by deployment (see README)
             return
         import fcntl
         import os
+        import time
         fd = os.open(self.path("_lock"), os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-                raise LakeLockedError(f"the lake {self.url} is locked by a running cleanlake job ({holder}); "
-                                      "try again when it has finished") from None
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+                        raise LakeLockedError(f"the lake {self.url} is locked by a running cleanlake job ({holder}); "
+                                              "try again when it has finished, or pass --wait SECONDS") from None
+                    time.sleep(0.2)
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
             yield

@@ -1,7 +1,9 @@
-"""One batch of raw files -> article rows, reject rows and ledger entries. A plain function.
+"""Raw files -> article rows, reject rows and ledger entries. Plain functions, no Prefect.
 
-The Prefect task in ``flows.ingest`` wraps a whole batch (a task run costs ~10 ms; a page far less).
-Every file given ends as exactly one article row, one reject row, or 'unchanged'.
+``process_file`` handles one file (read, hash, extract, validate) and returns a small picklable
+``FileOutcome``; ``assemble`` turns a batch of outcomes into Arrow tables. ``process_batch`` is the
+two together, inline. Every file given ends as exactly one article row, one reject row, or
+'unchanged' (same bytes as the lake already holds).
 """
 from __future__ import annotations
 
@@ -25,6 +27,20 @@ class BatchResult:
     entries: list[dict] = field(default_factory=list)   # one per file: ledger fields + 'status'
 
 
+@dataclass
+class FileOutcome:
+    entry: dict                 # ledger fields + 'status' (new | changed | unchanged) + 'outcome'
+    row: dict | None = None     # an articles row
+    reject: dict | None = None  # a rejects row
+
+    @classmethod
+    def rejected(cls, raw: RawFile, reject: Reject, ingested_at: datetime, sha: str | None = None,
+                 status: str = "new") -> "FileOutcome":
+        entry = {"source_file": raw.source_file, "size": raw.size, "mtime_ns": raw.mtime_ns,
+                 "doc_id": doc_id_for(raw.source_file), "content_sha256": sha, "status": status, "outcome": "reject"}
+        return cls(entry, reject=reject_row(raw.source_file, sha, reject, ingested_at))
+
+
 def read_raw(landing: str, raw: RawFile, limit: int) -> bytes:
     """Read at most ``limit + 1`` bytes (so an oversized file is detected without reading it all)."""
     fs, root = fsspec.core.url_to_fs(landing)
@@ -38,37 +54,37 @@ def read_raw(landing: str, raw: RawFile, limit: int) -> bytes:
         return fh.read(limit + 1)
 
 
+def process_file(landing: str, raw: RawFile, known_sha: str | None, ingested_at: datetime,
+                 options: ExtractOptions = DEFAULT_OPTIONS) -> FileOutcome:
+    """``known_sha``: the content hash the lake holds for this file, if any (change detection)."""
+    status = "new" if known_sha is None else "changed"
+    if raw.problem:
+        return FileOutcome.rejected(raw, Reject("read", raw.problem), ingested_at, status=status)
+    try:
+        data = read_raw(landing, raw, options.limits.max_file_bytes)
+    except OSError as exc:
+        return FileOutcome.rejected(raw, Reject("read", f"cannot read the file: {exc.strerror or exc}"), ingested_at,
+                                    status=status)
+    sha = hashlib.sha256(data).hexdigest()
+    size = len(data) if len(data) <= options.limits.max_file_bytes else raw.size
+    entry = {"source_file": raw.source_file, "size": size, "mtime_ns": raw.mtime_ns,
+             "doc_id": doc_id_for(raw.source_file), "content_sha256": sha, "status": status}
+    if known_sha == sha:
+        return FileOutcome({**entry, "status": "unchanged", "outcome": None})
+    record = extract(data, raw.source_file, options)
+    result = record if isinstance(record, Reject) else to_row(record, ingested_at)
+    if isinstance(result, Reject):
+        return FileOutcome({**entry, "outcome": "reject"}, reject=reject_row(raw.source_file, sha, result, ingested_at))
+    return FileOutcome({**entry, "outcome": "article"}, row=result)
+
+
+def assemble(outcomes: list[FileOutcome]) -> BatchResult:
+    return BatchResult(articles_table([o.row for o in outcomes if o.row is not None]),
+                       rejects_table([o.reject for o in outcomes if o.reject is not None]),
+                       [o.entry for o in outcomes])
+
+
 def process_batch(landing: str, files: list[RawFile], known_sha: dict[str, str], ingested_at: datetime,
                   options: ExtractOptions = DEFAULT_OPTIONS) -> BatchResult:
-    """``known_sha`` maps source_file -> content hash already in the lake (for change detection)."""
-    rows, rejects, entries = [], [], []
-    for raw in files:
-        entry = {"source_file": raw.source_file, "size": raw.size, "mtime_ns": raw.mtime_ns,
-                 "doc_id": doc_id_for(raw.source_file), "content_sha256": None}
-        old = known_sha.get(raw.source_file)
-        entry["status"] = "new" if raw.source_file not in known_sha else "changed"
-        result: dict | Reject
-        if raw.problem:
-            result = Reject("read", raw.problem)
-        else:
-            try:
-                data = read_raw(landing, raw, options.limits.max_file_bytes)
-            except OSError as exc:
-                data, result = None, Reject("read", f"cannot read the file: {exc.strerror or exc}")
-            if data is not None:
-                entry["content_sha256"] = hashlib.sha256(data).hexdigest()
-                entry["size"] = len(data) if len(data) <= options.limits.max_file_bytes else raw.size
-                if old is not None and old == entry["content_sha256"]:
-                    entry["status"] = "unchanged"
-                    entries.append(entry)
-                    continue
-                record = extract(data, raw.source_file, options)
-                result = record if isinstance(record, Reject) else to_row(record, ingested_at)
-        if isinstance(result, Reject):
-            entry["outcome"] = "reject"
-            rejects.append(reject_row(raw.source_file, entry["content_sha256"], result, ingested_at))
-        else:
-            entry["outcome"] = "article"
-            rows.append(result)
-        entries.append(entry)
-    return BatchResult(articles_table(rows), rejects_table(rejects), entries)
+    """A batch inline, in this process (no per-file time limit): tests and the thread runner."""
+    return assemble([process_file(landing, raw, known_sha.get(raw.source_file), ingested_at, options) for raw in files])

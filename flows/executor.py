@@ -1,0 +1,154 @@
+"""Where extraction runs: worker processes with a per-file time limit.
+
+Extraction is CPU-bound Python, so it runs in processes, not threads. Each Prefect task (a batch of
+files) borrows one ``Worker`` — a child process — from the process-wide ``WorkerPool`` and sends it
+the batch's files one at a time. A file that takes longer than ``options.limits.per_file_seconds``
+(an extractor that hangs inside lxml cannot be interrupted by a signal) gets its worker killed and
+replaced, and becomes a reject that names the limit; the batch goes on with a fresh worker.
+
+The pool lives in whatever process runs the task: the flow's own process with the local runner, or
+each Dask worker process with ``--runner dask``.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import threading
+from datetime import datetime
+
+from flows.discover import RawFile
+from flows.process import BatchResult, FileOutcome, assemble, process_file
+from transforms import ExtractOptions, Reject
+
+_CTX = mp.get_context("spawn")   # no fork of a process that runs threads (Prefect, DuckDB)
+
+
+def _worker_main(conn, delay: float) -> None:
+    """Child process: read (landing, RawFile, known_sha, ingested_at, options), answer a FileOutcome."""
+    import time
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        if delay:
+            time.sleep(delay)   # test hook: simulates an extractor that hangs
+        conn.send(process_file(*job))
+
+
+class Worker:
+    def __init__(self) -> None:
+        # CLEANLAKE_TEST_SLOW_SECONDS makes every extraction sleep first: only the tests set it.
+        delay = float(os.environ.get("CLEANLAKE_TEST_SLOW_SECONDS", "0") or 0)
+        self.conn, child = _CTX.Pipe()
+        self.proc = _CTX.Process(target=_worker_main, args=(child, delay), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def run(self, job: tuple, timeout: float) -> FileOutcome | None:
+        """The file's outcome, or None when it took longer than ``timeout`` (the worker is then dead)."""
+        self.conn.send(job)
+        if self.conn.poll(timeout):
+            try:
+                return self.conn.recv()
+            except (EOFError, OSError):
+                return None
+        self.kill()
+        return None
+
+    def alive(self) -> bool:
+        return self.proc.is_alive()
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, BrokenPipeError):
+            pass
+        self.proc.join(2)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(2)
+        self.conn.close()
+
+
+class WorkerPool:
+    """Idle worker processes, created on demand and reused across batches and runs."""
+
+    def __init__(self) -> None:
+        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        self._all: list[Worker] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> Worker:
+        try:
+            worker = self._idle.get_nowait()
+            if worker.alive():
+                return worker
+        except queue.Empty:
+            pass
+        worker = Worker()
+        with self._lock:
+            self._all.append(worker)
+        return worker
+
+    def release(self, worker: Worker) -> None:
+        if worker.alive():
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = self._all, []
+        for w in workers:
+            if w.alive():
+                w.stop()
+        self._idle = queue.SimpleQueue()
+
+
+_POOL: WorkerPool | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def pool() -> WorkerPool:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = WorkerPool()
+        return _POOL
+
+
+def shutdown() -> None:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.close()
+            _POOL = None
+
+
+def run_batch_in_process(landing: str, files: list[RawFile], known_sha: dict[str, str], ingested_at: datetime,
+                         options: ExtractOptions) -> BatchResult:
+    """A batch through one borrowed worker process, with the per-file time limit."""
+    limit = options.limits.per_file_seconds
+    outcomes: list[FileOutcome] = []
+    worker = pool().acquire()
+    try:
+        for raw in files:
+            out = worker.run((landing, raw, known_sha.get(raw.source_file), ingested_at, options), limit)
+            if out is None:
+                reason = (f"extraction took longer than the per-file limit of {limit:g} s "
+                          "(limits.per_file_seconds); the worker was stopped")
+                outcomes.append(FileOutcome.rejected(raw, Reject("extract", reason), ingested_at))
+                worker = pool().acquire()
+            else:
+                outcomes.append(out)
+    finally:
+        pool().release(worker)
+    return assemble(outcomes)
