@@ -45,3 +45,41 @@ def landing(tmp_path):
         (root / "a" / f"page{day}.md").write_text(make_page(f"测试标题{day}", day), encoding="utf-8")
     (root / "empty.html").write_bytes(b"")
     return root
+
+
+CORPUS_PAGE = """---
+title: "第{i}号测试新闻：城市交通与公共服务的新变化"
+date: "2024-{month:02d}-{day:02d} 09:{minute:02d}:00"
+categories:
+  - "城市"
+---
+
+{body}
+
+[来源](https://news{site}.example.com/a/{i}.html)
+"""
+
+
+def corpus_page(i: int, extra: str = "") -> str:
+    body = "\n\n".join(
+        f"这是第{i}篇测试文章的第{p}段，讲述城市交通、公共服务与社区生活的变化，记者走访了多个街道，听取了居民的意见。{extra}"
+        for p in range(1, 4))
+    return CORPUS_PAGE.format(i=i, month=1 + i % 6, day=1 + i % 27, minute=i % 60, site=i % 3, body=body)
+
+
+def write_corpus(root, start: int, stop: int) -> list:
+    root.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, stop):
+        p = root / f"d{i // 100}" / f"page-{i:04d}.md"
+        p.parent.mkdir(exist_ok=True)
+        p.write_text(corpus_page(i), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_server):
+    """The session's temporary server, for subprocesses (so they do not start their own)."""
+    from prefect.settings import PREFECT_API_URL
+    return PREFECT_API_URL.value()
