@@ -158,11 +158,11 @@ def sql(query: str = typer.Argument(..., help="SQL over the views articles, reje
     import duckdb
 
     from flows.config import lake_url
-    from flows.sql import connect
+    from flows.sql import WriteRefused, connect, read_only_query
     try:
         con = connect(lake_url(lake))
-        rel = con.sql(query)
-    except duckdb.Error as exc:
+        rel = read_only_query(con, query)
+    except (duckdb.Error, WriteRefused) as exc:
         _fail(str(exc).splitlines()[0])
     if rel is None:
         return

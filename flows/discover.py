@@ -13,6 +13,7 @@ from typing import Iterator
 import fsspec
 
 RAW_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".txt", ".md", ".markdown", ".text")
+RAW_SUFFIXES += tuple(s + ".gz" for s in RAW_SUFFIXES)   # gzip-compressed pages are read too (size-capped)
 
 
 @dataclass(frozen=True)

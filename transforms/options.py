@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 class Limits:
     """Safety limits. When one fires, the file becomes a reject whose reason names the limit."""
 
-    max_file_bytes: int = 32 * 1024 * 1024          # raw bytes read from one file
+    max_file_bytes: int = 32 * 1024 * 1024          # raw (or decompressed) bytes of one file
     max_decompressed_bytes: int = 64 * 1024 * 1024  # after gunzip (decompression-bomb cap)
-    max_html_depth: int = 2000                     # element nesting depth given to the HTML parser
+    max_html_depth: int = 200                      # deeper nesting is flattened (lxml drops text ~255 deep)
     max_line_chars: int = 200_000                  # a longer single line is cut before block parsing
     per_file_seconds: float = 30.0                 # wall time for one file (enforced by the shell)
 

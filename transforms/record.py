@@ -16,11 +16,12 @@ from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
-from transforms.forms.html import (blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
+from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
                                    trafilatura_tree)
 from transforms.forms.markdown import parse_markdown
 from transforms.forms.text import parse_text, unwrap_blocks
 from transforms.frontmatter import split_front_matter
+from transforms.guard import guard
 from transforms.metadata.authors import parse_byline, strip_byline
 from transforms.metadata.dates import find_date
 from transforms.metadata.front_matter import from_front_matter
@@ -56,7 +57,8 @@ def extract(raw: bytes, source_file: str, options: ExtractOptions = DEFAULT_OPTI
 
 def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
     if len(raw) > options.limits.max_file_bytes:
-        raise RejectError("read", f"file is {len(raw)} bytes, over the limit of {options.limits.max_file_bytes} bytes")
+        raise RejectError("read", f"file is over the limit of {options.limits.max_file_bytes} bytes (limits.max_file_bytes)")
+    raw = guard(raw, source_file, options)
     if not raw.strip():
         raise RejectError("read", "file is empty or whitespace only")
     text, charset = decode(raw, options)
@@ -115,7 +117,7 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     html = clean_prologue(html)
     doc = trafilatura_tree(html)
     root = parse_html(html)
-    raw_blocks = blocks_from_dom(root, options.limits.max_html_depth)
+    raw_blocks = blocks_from_dom(root, WALK_DEPTH)
     dom_blocks = unwrap_blocks(raw_blocks)
     dom = classify(dom_blocks, o)
     traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))

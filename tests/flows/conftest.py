@@ -1,9 +1,6 @@
-import os
 
 import pytest
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
 
 ARTICLE = """---
 title: "{title}"
@@ -27,14 +24,6 @@ PARAGRAPH = ("这是一篇用于测试的新闻正文，内容描述了一个虚
 
 def make_page(title: str, day: int, extra: str = "") -> str:
     return ARTICLE.format(title=title, day=day, body="\n\n".join([PARAGRAPH + extra] * 3))
-
-
-@pytest.fixture(scope="session")
-def prefect_server():
-    """One temporary Prefect server for the whole session (it takes ~15 s to start)."""
-    from prefect.testing.utilities import prefect_test_harness
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 @pytest.fixture
@@ -76,10 +65,3 @@ def write_corpus(root, start: int, stop: int) -> list:
         p.write_text(corpus_page(i), encoding="utf-8")
         paths.append(p)
     return paths
-
-
-@pytest.fixture(scope="session")
-def prefect_api_url(prefect_server):
-    """The session's temporary server, for subprocesses (so they do not start their own)."""
-    from prefect.settings import PREFECT_API_URL
-    return PREFECT_API_URL.value()

@@ -33,6 +33,9 @@ _DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template",
 _LEADING_JUNK = re.compile(r"\A\s*(?:<script\b.*?</script>\s*|<!--.*?-->\s*|<style\b.*?</style>\s*)+(?=<!doctype|<html)", re.I | re.S)
 
 
+# How deep the DOM walk recurses (below Python's recursion limit). ``transforms.guard`` has already
+# flattened nesting past ``limits.max_html_depth``, so article text never sits this deep.
+WALK_DEPTH = 600
 _XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)
 
 
