@@ -43,6 +43,7 @@ RunnerOpt = typer.Option("process", "--runner", help="process (worker processes,
 AddressOpt = typer.Option(None, "--address", help="Dask scheduler, tcp://HOST:PORT (with --runner dask)")
 WaitOpt = typer.Option(0.0, "--wait", min=0, help="seconds to wait for another run's lock before giving up")
 BatchOpt = typer.Option(64, "--batch-size", min=1, help="files per Prefect task")
+PerFileOpt = typer.Option(None, "--per-file-seconds", min=0.1, help="time limit for one file (default 30)")
 
 _COUNTS = ("files_seen", "files_new", "files_changed", "files_unchanged", "files_reprocessed",
            "articles_written", "rejects_written")
@@ -71,11 +72,12 @@ def _flow_call(fn, **kwargs) -> None:
 
 @app.command()
 def run(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt, batch_size: int = BatchOpt,
-        runner: str = RunnerOpt, address: Optional[str] = AddressOpt, wait: float = WaitOpt) -> None:
+        runner: str = RunnerOpt, address: Optional[str] = AddressOpt, wait: float = WaitOpt,
+        per_file_seconds: Optional[float] = PerFileOpt) -> None:
     """Ingest the new and changed raw files of the landing zone into the lake (a Prefect flow run)."""
     from flows.ingest import ingest_flow
     _flow_call(ingest_flow, landing=landing, lake=lake, batch_size=batch_size, runner=runner, address=address,
-               lock_wait=wait)
+               lock_wait=wait, per_file_seconds=per_file_seconds)
 
 
 @app.command()
@@ -86,7 +88,7 @@ def backfill(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt,
              until: Optional[str] = typer.Option(None, "--until", help="published on or before DATE"),
              site: Optional[str] = typer.Option(None, "--site", help="articles of this site"),
              batch_size: int = BatchOpt, runner: str = RunnerOpt, address: Optional[str] = AddressOpt,
-             wait: float = WaitOpt) -> None:
+             wait: float = WaitOpt, per_file_seconds: Optional[float] = PerFileOpt) -> None:
     """Reprocess chosen files (after an extraction improvement) and replace their rows exactly once."""
     chosen = [name for name, given in (("--all", all_), ("--paths", bool(paths)), ("--since/--until", bool(since or until)),
                                        ("--site", bool(site))) if given]
@@ -95,7 +97,7 @@ def backfill(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt,
     selection = {"all": all_, "paths": paths or [], "since": since, "until": until, "site": site}
     from flows.ingest import backfill_flow
     _flow_call(backfill_flow, selection=selection, landing=landing, lake=lake, batch_size=batch_size, runner=runner,
-               address=address, lock_wait=wait)
+               address=address, lock_wait=wait, per_file_seconds=per_file_seconds)
 
 
 @app.command()

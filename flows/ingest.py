@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
@@ -73,7 +73,8 @@ def plan(files: Iterable[RawFile], ledger: dict[str, dict], reprocess: Reprocess
         old = ledger.get(f.source_file)
         if reprocess(f, old):
             todo.append(f)
-        elif old is not None and old["size"] == f.size and old["mtime_ns"] == f.mtime_ns and not f.problem:
+        elif (old is not None and old["size"] == f.size and old["mtime_ns"] == f.mtime_ns and not f.problem
+              and old["content_sha256"]):  # a file never read (timed out, unreadable) is tried again
             unchanged.append(f)
         else:
             todo.append(f)
@@ -204,17 +205,24 @@ def task_runner(runner: str, address: str | None):
     return ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2)
 
 
+def options_for(per_file_seconds: float | None) -> ExtractOptions:
+    if per_file_seconds is None:
+        return DEFAULT_OPTIONS
+    return DEFAULT_OPTIONS.with_(limits=replace(DEFAULT_OPTIONS.limits, per_file_seconds=per_file_seconds))
+
+
 def _run_flow(landing: str | None, lake: str | None, batch_size: int, runner: str, flow_name: str,
-              reprocess: Reprocess, lock_wait: float, progress) -> dict:
+              reprocess: Reprocess, lock_wait: float, progress, per_file_seconds: float | None) -> dict:
     logger = get_run_logger()
     landing_u, lake_u = landing_url(landing), lake_url(lake)
     in_process = runner == "process"
+    options = options_for(per_file_seconds)
 
     def submit(batch, known, ingested_at):
-        return extract_batch.submit(landing_u, batch, known, ingested_at, DEFAULT_OPTIONS, in_process)
+        return extract_batch.submit(landing_u, batch, known, ingested_at, options, in_process)
 
     workers = os.cpu_count() or 2
-    summary = run_ingest(landing_u, lake_u, flow_name=flow_name, reprocess=reprocess, submit=submit,
+    summary = run_ingest(landing_u, lake_u, flow_name=flow_name, reprocess=reprocess, submit=submit, options=options,
                          batch_size=batch_size, max_in_flight=2 * workers, lock_wait=lock_wait, progress=progress)
     from flows.artifacts import publish_run_artifact
     publish_run_artifact(summary)
@@ -225,20 +233,22 @@ def _run_flow(landing: str | None, lake: str | None, batch_size: int, runner: st
 
 @flow(name="cleanlake-ingest", log_prints=True)
 def ingest_flow(landing: str | None = None, lake: str | None = None, batch_size: int = BATCH_SIZE,
-                runner: str = "process", lock_wait: float = 0.0) -> dict:
+                runner: str = "process", lock_wait: float = 0.0, per_file_seconds: float | None = None) -> dict:
     """Scheduled and manual runs: process the new and changed files of the landing zone."""
     from flows.progress import terminal_progress
     with terminal_progress("ingest") as progress:
-        return _run_flow(landing, lake, batch_size, runner, "ingest", _no_reprocess, lock_wait, progress)
+        return _run_flow(landing, lake, batch_size, runner, "ingest", _no_reprocess, lock_wait, progress,
+                         per_file_seconds)
 
 
 @flow(name="cleanlake-backfill", log_prints=True)
 def backfill_flow(selection: dict, landing: str | None = None, lake: str | None = None,
-                  batch_size: int = BATCH_SIZE, runner: str = "process", lock_wait: float = 0.0) -> dict:
+                  batch_size: int = BATCH_SIZE, runner: str = "process", lock_wait: float = 0.0,
+                  per_file_seconds: float | None = None) -> dict:
     """Reprocess chosen files (``flows.backfill.selector``) and replace their rows exactly once."""
     from flows.backfill import selector
     from flows.progress import terminal_progress
     choose = selector(lake_url(lake), selection)
     with terminal_progress("backfill") as progress:
-        return _run_flow(landing, lake, batch_size, runner, "backfill", choose, lock_wait, progress)
+        return _run_flow(landing, lake, batch_size, runner, "backfill", choose, lock_wait, progress, per_file_seconds)
 

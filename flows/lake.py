@@ -104,7 +104,7 @@ class Lake:
             self._apply(journal)
             self.fs.rm(path)
             done.append(journal["run_id"])
-        for path in self.fs.ls(self.path("_staging"), detail=False):
+        for path in self.fs.glob(self.path("_staging/*")):   # glob: an object store has no empty folders
             self.fs.rm(path, recursive=True)
         for path in self.fs.glob(self.path("_commits/*.tmp")):
             self.fs.rm(path)

@@ -18,7 +18,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 PAGES += sorted(SEEDS.glob("*")) if SEEDS.is_dir() else []
 RAW = [p.read_bytes()[:60_000] for p in PAGES]
 
-FUZZ = settings(max_examples=60, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])
 
 
 def check(out):
