@@ -2,7 +2,7 @@
 
 Extraction is CPU-bound Python, so it runs in processes, not threads. Each Prefect task (a batch of
 files) borrows one ``Worker`` — a child process — from the process-wide ``WorkerPool`` and sends it
-the batch's files one at a time. A file that takes longer than ``options.limits.per_file_seconds``
+the batch's files in one message; the worker answers file by file as it goes. A file that takes longer than ``options.limits.per_file_seconds``
 (an extractor that hangs inside lxml cannot be interrupted by a signal) gets its worker killed and
 replaced, and becomes a reject that names the limit; the batch goes on with a fresh worker.
 
@@ -25,18 +25,20 @@ _CTX = mp.get_context("spawn")   # no fork of a process that runs threads (Prefe
 
 
 def _worker_main(conn, delay: float) -> None:
-    """Child process: read (landing, RawFile, known_sha, ingested_at, options), answer a FileOutcome."""
+    """Child process: receive a batch of jobs (landing, RawFile, known_sha, ingested_at, options) and
+    answer one FileOutcome per job, in order, as each finishes."""
     import time
     while True:
         try:
-            job = conn.recv()
+            jobs = conn.recv()
         except (EOFError, OSError):
             return
-        if job is None:
+        if jobs is None:
             return
-        if delay:
-            time.sleep(delay)   # test hook: simulates an extractor that hangs
-        conn.send(process_file(*job))
+        for job in jobs:
+            if delay:
+                time.sleep(delay)   # test hook: simulates an extractor that hangs
+            conn.send(process_file(*job))
 
 
 class Worker:
@@ -48,16 +50,19 @@ class Worker:
         self.proc.start()
         child.close()
 
-    def run(self, job: tuple, timeout: float) -> FileOutcome | None:
-        """The file's outcome, or None when it took longer than ``timeout`` (the worker is then dead)."""
-        self.conn.send(job)
-        if self.conn.poll(timeout):
+    def run(self, jobs: list[tuple], timeout: float):
+        """Yield each job's outcome in order; stop (killing the worker) at the first job that takes
+        longer than ``timeout``: the caller learns which one by the count it received."""
+        self.conn.send(jobs)
+        for _ in jobs:
+            if not self.conn.poll(timeout):
+                self.kill()
+                return
             try:
-                return self.conn.recv()
+                yield self.conn.recv()
             except (EOFError, OSError):
-                return None
-        self.kill()
-        return None
+                self.kill()
+                return
 
     def alive(self) -> bool:
         return self.proc.is_alive()
@@ -138,17 +143,23 @@ def run_batch_in_process(landing: str, files: list[RawFile], known_sha: dict[str
     """A batch through one borrowed worker process, with the per-file time limit."""
     limit = options.limits.per_file_seconds
     outcomes: list[FileOutcome] = []
+    pending = list(files)
     worker = pool().acquire()
     try:
-        for raw in files:
-            out = worker.run((landing, raw, known_sha.get(raw.source_file), ingested_at, options), limit)
-            if out is None:
-                reason = (f"extraction took longer than the per-file limit of {limit:g} s "
-                          "(limits.per_file_seconds); the worker was stopped")
-                outcomes.append(FileOutcome.rejected(raw, Reject("extract", reason), ingested_at))
-                worker = pool().acquire()
-            else:
+        while pending:
+            jobs = [(landing, raw, known_sha.get(raw.source_file), ingested_at, options) for raw in pending]
+            done = 0
+            for out in worker.run(jobs, limit):
                 outcomes.append(out)
+                done += 1
+            if done == len(pending):
+                break
+            slow = pending[done]   # the file the worker was on when its time ran out
+            reason = (f"extraction took longer than the per-file limit of {limit:g} s "
+                      "(limits.per_file_seconds); the worker was stopped")
+            outcomes.append(FileOutcome.rejected(slow, Reject("extract", reason), ingested_at))
+            pending = pending[done + 1:]
+            worker = pool().acquire()
     finally:
         pool().release(worker)
     return assemble(outcomes)
