@@ -61,6 +61,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop a process started with start_new_session=True and everything it started."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
 def wait_for(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -88,12 +98,7 @@ def prefect_server_process(tmp_path):
         wait_for(lambda: urllib.request.urlopen(f"{api}/health", timeout=2).status == 200, 120, "the Prefect server")
         yield api, env
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        stop_group(proc)
         log.close()
 
 
@@ -121,10 +126,5 @@ def test_serve_on_a_real_prefect_server_runs_the_schedule_deployment(prefect_ser
         assert out.stdout.strip().endswith("COMPLETED"), out.stdout + out.stderr
         assert connect(str(lake)).sql("select count(*) from articles").fetchall() == [(12,)]
     finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        try:
-            serve.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait(10)
+        stop_group(serve)
         log.close()
