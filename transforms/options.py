@@ -47,7 +47,7 @@ class BoilerplateOptions:
     duplicate_key_tokens: int = 20     # a prose block whose first or last this-many tokens repeat an earlier one is dropped
     caption_tokens: int = 40           # text right after an image, at most this long, is its caption
     agreement_share: float = 0.95     # HTML: trafilatura's article is kept if its prose is at least this share ...
-    agreement_max: float = 1.3        # ... and at most this multiple of the DOM run's prose
+    agreement_max: float = 1.1        # ... and at most this multiple of the DOM run's prose (grid: 1.1-1.6)
     header_lines: int = 8              # lines above the article searched for title, date, author
 
 
