@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
@@ -58,10 +59,12 @@ def _to_row(rec: dict, ingested_at: datetime) -> dict:
             if value is not None and len(value) > _MAX[name]:
                 raise ValueError(f"{name} is {len(value)} characters long (limit {_MAX[name]})")
         row[name] = value
-    if row["site"] is not None and not _HOST.match(row["site"]):
+    if row["site"] is not None and not _HOST.fullmatch(row["site"]):  # fullmatch: "$" would let "a.com\n" pass
         raise ValueError(f"site {row['site'][:80]!r} is not a lower-case host name")
-    if row["url"] is not None and not row["url"].startswith(("http://", "https://")):
-        raise ValueError(f"url {row['url'][:80]!r} is not an absolute http(s) URL")
+    url = row["url"]
+    if url is not None and (not url.startswith(("http://", "https://")) or not urlsplit(url).hostname
+                            or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url)):
+        raise ValueError(f"url {url[:80]!r} is not an absolute http(s) URL")
     published = rec.get("published_at")
     if published is not None:
         if not isinstance(published, datetime) or published.tzinfo is None:

@@ -49,3 +49,10 @@ def test_schema_is_explicit_not_inferred():
     table = articles_table([row])
     assert table.schema.field("categories").type == pa.list_(pa.string())
     assert table.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
+
+
+def test_site_with_a_trailing_newline_and_urls_without_host_or_with_spaces_are_rejected():
+    assert "site" in to_row(record(site="www.example.com\n"), NOW).reason
+    for url in ("https:///path-only", "https://www.example.com/a b", "http://www.example.com/\x00"):
+        out = to_row(record(url=url), NOW)
+        assert isinstance(out, Reject) and "url" in out.reason
