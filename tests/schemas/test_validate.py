@@ -51,8 +51,9 @@ def test_schema_is_explicit_not_inferred():
     assert table.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
 
 
-def test_site_with_a_trailing_newline_and_urls_without_host_or_with_spaces_are_rejected():
-    assert "site" in to_row(record(site="www.example.com\n"), NOW).reason
+def test_site_is_stripped_to_a_host_name_and_urls_without_host_or_with_spaces_are_rejected():
+    assert to_row(record(site="www.example.com\n"), NOW)["site"] == "www.example.com"
+    assert "site" in to_row(record(site="www.example.com\nevil"), NOW).reason
     for url in ("https:///path-only", "https://www.example.com/a b", "http://www.example.com/\x00"):
         out = to_row(record(url=url), NOW)
         assert isinstance(out, Reject) and "url" in out.reason
