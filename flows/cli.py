@@ -61,6 +61,7 @@ def _flow_call(fn, **kwargs) -> None:
     if kwargs["runner"] == "dask":
         from flows.ingest import task_runner
         fn = fn.with_options(task_runner=task_runner("dask", address))
+    _precheck(kwargs.get("landing"), kwargs.get("lake"))
     try:
         summary = fn(**kwargs)
     except (LakeLockedError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as exc:
@@ -68,6 +69,28 @@ def _flow_call(fn, **kwargs) -> None:
     finally:
         shutdown()
     typer.echo(f"run {summary['run_id']} {summary['status']}: " + ", ".join(f"{k}={summary[k]}" for k in _COUNTS))
+
+
+def _precheck(landing: str | None, lake: str | None) -> None:
+    """Fail in one line, before Prefect starts, when the run could not proceed at all."""
+    import fsspec
+
+    from flows.config import lake_url, landing_url
+    from flows.lake import Lake, LakeLockedError
+    fs, root = fsspec.core.url_to_fs(landing_url(landing))
+    try:
+        is_dir = fs.isdir(root)
+    except OSError as exc:
+        _fail(f"cannot reach the landing zone {landing_url(landing)!r}: {exc}")
+    if not is_dir:
+        _fail(f"landing zone {landing_url(landing)!r} is not a folder")
+    try:
+        with Lake(lake_url(lake)).lock():
+            pass
+    except LakeLockedError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot open the lake {lake_url(lake)!r}: {exc}")
 
 
 @app.command()

@@ -1,5 +1,4 @@
 """Operations: incremental runs, backfills, the runs view, locking, compaction, artifacts, recovery."""
-import json
 
 import pytest
 

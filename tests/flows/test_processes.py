@@ -112,10 +112,10 @@ def test_serve_on_a_real_prefect_server_runs_the_schedule_deployment(prefect_ser
                               "--name", "nightly", "--runner", "thread"],
                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        check = (f"from prefect.client.orchestration import get_client\n"
-                 f"with get_client(sync_client=True) as c:\n"
-                 f"    d = c.read_deployment_by_name('cleanlake-ingest/nightly')\n"
-                 f"    print(d.schedules[0].schedule.cron)\n")
+        check = ("from prefect.client.orchestration import get_client\n"
+                 "with get_client(sync_client=True) as c:\n"
+                 "    d = c.read_deployment_by_name('cleanlake-ingest/nightly')\n"
+                 "    print(d.schedules[0].schedule.cron)\n")
         cron = wait_for(lambda: subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True,
                                                timeout=30).stdout.strip(), 90, "the served deployment")
         assert cron == "0 3 * * *"

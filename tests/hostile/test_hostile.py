@@ -117,7 +117,7 @@ def test_cli_run_over_all_cases_exits_zero_and_a_broken_lake_path_fails_in_one_l
     bad = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--landing", str(tmp_path / "missing"), "--lake",
                           str(tmp_path / "lake2")], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0
-    assert [ln for ln in bad.stderr.splitlines() if ln.startswith("cleanlake: error:")] != []
+    assert bad.stderr.strip().splitlines() == [f"cleanlake: error: landing zone '{tmp_path / 'missing'}' is not a folder"]
 
 
 def test_extract_never_raises_on_each_case(zone):
