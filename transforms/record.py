@@ -33,6 +33,7 @@ from transforms.options import DEFAULT_OPTIONS, BoilerplateOptions, ExtractOptio
 from transforms.types import Reject, RejectError
 
 _LABEL = re.compile(r"[\w\u4e00-\u9fff ·&]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _SUFFIXED = re.compile(r"\s*[-_|｜–—·:：]\s*\S.{0,30}")  # " - 站名", "_财经_新浪网"
 
 
@@ -55,6 +56,13 @@ def extract(raw: bytes, source_file: str, options: ExtractOptions = DEFAULT_OPTI
         return Reject("extract", f"unexpected error while extracting: {type(exc).__name__}: {exc}"[:500])
 
 
+def with_page_zone(text: str, options: ExtractOptions) -> ExtractOptions:
+    """The zone for dates that give none: China time on a page with Chinese text, else UTC."""
+    if len(_HAN.findall(text[:20000])) >= options.chinese_min_han:
+        return options
+    return options.with_(default_tz_offset_minutes=options.other_tz_offset_minutes)
+
+
 def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
     if len(raw) > options.limits.max_file_bytes:
         raise RejectError("read", f"file is over the limit of {options.limits.max_file_bytes} bytes (limits.max_file_bytes)")
@@ -62,6 +70,7 @@ def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
     if not raw.strip():
         raise RejectError("read", "file is empty or whitespace only")
     text, charset = decode(raw, options)
+    options = with_page_zone(text, options)
     form = detect_form(text)
     article, blocks, fields = parse_form(text, form, options)
     fields = merge(fields, dump_header_fields(article, blocks, options) if form != "html" else {})

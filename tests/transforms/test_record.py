@@ -174,3 +174,13 @@ def test_text_dump_title_is_the_headline_its_title_line_repeats_with_a_site_suff
     rec = extract(body.encode("utf-8"), "dump.txt")
     assert rec["title"] == "易鑫公布近期运营概况 携手两家公司拓展二手车版图"
     assert "某某网" not in rec["text"]
+
+
+def test_a_date_without_zone_is_china_time_on_a_chinese_page_and_utc_otherwise():
+    from datetime import timedelta
+
+    from transforms import extract
+    zh = "---\ndate: 2025-02-13 21:10:08\n---\n\n" + "这是一段中文正文，讲述了一件事情的经过，内容足够长。\n\n" * 3
+    en = "---\ndate: 2025-02-13 21:10:08\n---\n\n" + "This is an English paragraph that tells a story, and it is long enough.\n\n" * 3
+    assert extract(zh.encode(), "zh.md")["published_at"].utcoffset() == timedelta(hours=8)
+    assert extract(en.encode(), "en.md")["published_at"].utcoffset() == timedelta(0)
