@@ -12,7 +12,10 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _LETTER = re.compile(r"[^\W\d_]")
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+")
+# URLs and e-mail addresses: their letters say nothing of the language. The local part is ASCII and
+# at most 64 characters (the RFC limit): ``\S+@`` tried every start position of a space-free Chinese
+# paragraph, which was quadratic.
+_ADDRESS = re.compile(r"https?://\S+|www\.\S+|[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+")
 _MIN_LETTERS = 12        # fewer letters than this: too little text to tell
 _MAX_CHARS = 3000        # enough text to decide; keeps the classifier fast on long pages
 
@@ -36,7 +39,7 @@ def detect_lang(text) -> str | None:
     """ISO 639-1 code of ``text``, or None when there is too little text to tell."""
     if not isinstance(text, str):
         return None
-    sample = _URL.sub(" ", text[:_MAX_CHARS])
+    sample = _ADDRESS.sub(" ", text[:_MAX_CHARS])
     letters = _LETTER.findall(sample)
     if len(letters) < _MIN_LETTERS:
         return None
