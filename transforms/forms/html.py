@@ -58,10 +58,12 @@ def trafilatura_tree(html: str):
     """One trafilatura call: the XML ``<doc>`` element (with ``<main>``), or None. Metadata comes from
     ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off; the DOM run is the
     second opinion, so trafilatura's own fallback extractors are off too (``fast``: same F1, ~25 %
-    faster on the dev set)."""
+    faster on the dev set), and so are its recall rescues (``favor_precision``: the same dev-set F1,
+    and ~10 % less time in trafilatura, which no longer measures the whole page's text to decide
+    whether to retry)."""
     xml = trafilatura.extract(
         html, output_format="xml", include_links=True, include_images=True, include_tables=True,
-        include_comments=False, with_metadata=False, favor_precision=False, fast=True,
+        include_comments=False, with_metadata=False, favor_precision=True, fast=True,
     )
     if not xml:
         return None
