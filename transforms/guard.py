@@ -47,14 +47,19 @@ def gunzip(raw: bytes, limit: int) -> bytes:
     return b"".join(out)
 
 
-def max_depth(raw: bytes) -> int:
-    depth = deepest = 0
-    for m in _TAG.finditer(raw):
-        if m.group(3):
+def too_deep(raw: bytes, limit: int) -> bool:
+    """Nesting goes deeper than ``limit`` (a stray closing tag never takes the depth below 0)."""
+    depth = 0
+    for close, _name, self_closing in _TAG.findall(raw):
+        if self_closing:
             continue  # <div/>
-        depth = max(0, depth - 1) if m.group(1) else depth + 1
-        deepest = max(deepest, depth)
-    return deepest
+        if close:
+            depth = depth - 1 if depth else 0
+        else:
+            depth += 1
+            if depth > limit:
+                return True
+    return False
 
 
 def flatten(raw: bytes, limit: int) -> bytes:
@@ -87,6 +92,6 @@ def guard(raw: bytes, source_file: str, options: ExtractOptions) -> bytes:
         if len(raw) > limits.max_file_bytes:
             raise RejectError("read", f"decompressed file is {len(raw)} bytes, over the limit of "
                                       f"{limits.max_file_bytes} bytes (limits.max_file_bytes)")
-    if _LOOKS_HTML.search(raw[:65536]) and max_depth(raw) > limits.max_html_depth:
+    if _LOOKS_HTML.search(raw[:65536]) and too_deep(raw, limits.max_html_depth):
         raw = flatten(raw, limits.max_html_depth)
     return raw

@@ -58,8 +58,11 @@ def extract(raw: bytes, source_file: str, options: ExtractOptions = DEFAULT_OPTI
 
 def with_page_zone(text: str, options: ExtractOptions) -> ExtractOptions:
     """The zone for dates that give none: China time on a page with Chinese text, else UTC."""
-    if len(_HAN.findall(text[:20000])) >= options.chinese_min_han:
+    if options.chinese_min_han <= 0:
         return options
+    for n, _ in enumerate(_HAN.finditer(text, 0, 20000), 1):  # stop counting at the threshold
+        if n >= options.chinese_min_han:
+            return options
     return options.with_(default_tz_offset_minutes=options.other_tz_offset_minutes)
 
 

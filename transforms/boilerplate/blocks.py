@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 KINDS = ("p", "heading", "item", "quote", "cell", "image", "code")
 
@@ -30,7 +31,7 @@ class Block:
     image: Image | None = None
     path: tuple[int, ...] = ()     # HTML: ids of the enclosing container elements, outermost first
 
-    @property
+    @cached_property  # asked for by many signals; a frozen Block's text never changes
     def link_share(self) -> float:
         n = len(self.text.strip())
         return min(1.0, self.link_chars / n) if n else 0.0

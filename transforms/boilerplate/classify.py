@@ -107,7 +107,7 @@ def is_noise(block: Block, counts: Counter, o: BoilerplateOptions) -> bool:
         return True
     if sg.is_link_block(block, o.link_share_max) and not is_prose(block, o):
         return True
-    if sg.is_copyright(text) and sg.tokens(text) <= o.notice_tokens:
+    if sg.tokens(text) <= o.notice_tokens and sg.is_copyright(text):
         return True
     if sg.is_byline(text, o.byline_tokens) or sg.is_meta_line(text, o.meta_rest_tokens):
         return True

@@ -1,5 +1,8 @@
 """Boilerplate signals: one small pure function per signal, each on a line of text or a block.
 
+The text signals are memoised (``lru_cache``): an HTML page is classified twice (its DOM blocks and
+trafilatura's), and the two runs share most of their lines.
+
 Signals use general properties (length, sentence punctuation, link share, repetition, dates and
 counters) and a short list of generic UI/sidebar vocabulary; nothing is keyed to a site.
 """
@@ -19,6 +22,7 @@ _INNER_PUNCT = re.compile(r"[，。！？；、：]|[,;!?](?!\d)|[.:](?=\s|$|[\u
 _CLOSERS = "”’」』》)）]】\"' \t*_"
 _SENTENCE_END = set("。！？!?；;…")
 _TRAILING_NOTE = re.compile(r"\s*[（(【\[][^（()）【】\[\]]{1,12}[)）】\]]\s*$")
+_COLON = re.compile(r"[:：]")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|。。。)\s*$")
 
 # The whole (short) line must be sidebar vocabulary: a head word and an optional generic noun.
@@ -72,6 +76,7 @@ def punct_count(text: str) -> int:
     return len(_INNER_PUNCT.findall(text))
 
 
+@lru_cache(maxsize=8192)
 def ends_like_sentence(text: str) -> bool:
     """The line ends with a sentence mark (closing quotes and brackets skipped, and a short trailing
     note in brackets such as ``（卢鑫）`` or ``(完)``), not a '...' teaser."""
@@ -81,6 +86,7 @@ def ends_like_sentence(text: str) -> bool:
     return s[-1] in _SENTENCE_END or (s[-1] == "." and not s.endswith(".."))
 
 
+@lru_cache(maxsize=8192)
 def is_truncated(text: str) -> bool:
     """A teaser cut off with '...' or '…' (cards, summaries of other articles)."""
     return bool(_TRUNCATED.search(text.strip().rstrip(_CLOSERS)))
@@ -102,20 +108,23 @@ def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: 
     return t >= long_tokens and marks >= 2 and marks * max_tokens_per_mark >= t
 
 
+@lru_cache(maxsize=8192)
 def is_sidebar_opener(text: str, max_tokens: int) -> bool:
     """A short heading-like line that opens a sidebar block: 相关文章, 热门推荐, Related posts, ...
 
     Also a line that starts with such a label and a colon (``相关阅读：first related title``).
     """
     s = text.strip().strip("#*_【】[]「」<>《》:：|｜ ")
-    label = re.split(r"[:：]", s, maxsplit=1)[0].strip("#*_【】[]「」<>《》|｜ ")
+    label = _COLON.split(s, maxsplit=1)[0].strip("#*_【】[]「」<>《》|｜ ")
     return 0 < tokens(label) <= max_tokens and bool(_SIDEBAR_OPENER.fullmatch(label)) and not ends_like_sentence(s)
 
 
+@lru_cache(maxsize=8192)
 def is_copyright(text: str) -> bool:
     return bool(_COPYRIGHT.search(text))
 
 
+@lru_cache(maxsize=8192)
 def is_byline(text: str, max_tokens: int) -> bool:
     """A short writer/reporter/editor/source credit line such as 【文/观察者网 X】 or 记者 X."""
     s = text.strip()
@@ -124,6 +133,7 @@ def is_byline(text: str, max_tokens: int) -> bool:
     return bool(_BYLINE.match(s) or _REPORTER.match(s))
 
 
+@lru_cache(maxsize=8192)
 def is_meta_line(text: str, max_rest_tokens: int) -> bool:
     """A date / time / counter line (``2025-07-31 11:36:49 name 阅读:129``): little else around them."""
     if not (_DATE.search(text) or _COUNTER.search(text)):
@@ -132,11 +142,13 @@ def is_meta_line(text: str, max_rest_tokens: int) -> bool:
     return tokens(rest) <= max_rest_tokens
 
 
+@lru_cache(maxsize=8192)
 def has_counter(text: str) -> bool:
     """A view / comment / like counter (阅读:129, 0人评论, 12 comments) anywhere in the line."""
     return bool(_COUNTER.search(text))
 
 
+@lru_cache(maxsize=8192)
 def is_ui_line(text: str, max_tokens: int) -> bool:
     """Share / print / font-size / next-page controls."""
     s = text.strip().strip("#*_【】[]|｜ ")
@@ -152,6 +164,7 @@ def line_counts(blocks: list[Block]) -> Counter:
     return Counter(norm(b.text) for b in blocks if b.text.strip())
 
 
+@lru_cache(maxsize=8192)  # the DOM run and trafilatura's run share most paragraphs
 def token_keys(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The first and the last ``n`` tokens, lower-cased: a paragraph sharing either with an earlier
     one is the same paragraph repeated (with a different prefix or leftover markup)."""
