@@ -29,7 +29,6 @@ KEYS = ("title", "author", "published_at", "url", "site", "site_name", "categori
 
 # The comment browsers write into a saved page: <!-- saved from url=(0043)http://host/path -->
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.I)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _WS = re.compile(r"\s+")
 _TAG_SPLIT = re.compile(r"\s*[,，;；、|｜]\s*")
 _DATE_KEYS = ("article:published_time", "og:article:published_time", "article:published_first",
@@ -51,19 +50,14 @@ def _empty() -> dict:
 
 def _text(el) -> str:
     try:
-        return _WS.sub(" ", el.text_content()).strip()
+        return _WS.sub(" ", "".join(el.itertext())).strip()
     except Exception:  # noqa: BLE001
         return ""
 
 
 def _parse(html: str):
-    from lxml import html as lxml_html
-
-    html = _XML_DECL.sub("", html, count=1)
-    try:
-        return lxml_html.document_fromstring(html)
-    except Exception:  # noqa: BLE001 - empty or unparseable document
-        return None
+    from transforms.forms.html import parse_html
+    return parse_html(html)
 
 
 def _metas(doc) -> dict[str, str]:
