@@ -7,7 +7,7 @@ the batch's files in one message; the worker answers file by file as it goes. A 
 replaced, and becomes a reject that names the limit; the batch goes on with a fresh worker.
 
 The pool lives in whatever process runs the task: the flow's own process with the local runner, or
-each Dask worker process with ``--runner dask``.
+each Dask worker process with ``--runner dask`` (when Dask lets its workers start processes).
 """
 from __future__ import annotations
 
@@ -136,6 +136,11 @@ def shutdown() -> None:
         if _POOL is not None:
             _POOL.close()
             _POOL = None
+
+
+def can_start_processes() -> bool:
+    """False in a daemonic process (a Dask worker by default), which may not have children."""
+    return not mp.current_process().daemon
 
 
 def run_batch_in_process(landing: str, files: list[RawFile], known_sha: dict[str, str], ingested_at: datetime,

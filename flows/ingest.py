@@ -58,12 +58,31 @@ def new_run_id(now: datetime) -> str:
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_batch(landing: str, files: list[RawFile], known_sha: dict[str, str], ingested_at: datetime,
-                  options: ExtractOptions, in_process: bool) -> BatchResult:
-    """One batch: in a worker process with the per-file time limit, or inline (thread runner)."""
-    if in_process:
-        from flows.executor import run_batch_in_process
-        return run_batch_in_process(landing, files, known_sha, ingested_at, options)
+                  options: ExtractOptions, isolate: bool) -> BatchResult:
+    """One batch: in a worker process with the per-file time limit (``isolate``), or inline.
+
+    Inside a Dask worker this needs a worker that may start processes (Dask's
+    ``distributed.worker.daemon: false``); a daemonic one runs the batch inline, without the limit,
+    and says so in the log."""
+    if isolate:
+        from flows.executor import can_start_processes, run_batch_in_process
+        if can_start_processes():
+            return run_batch_in_process(landing, files, known_sha, ingested_at, options)
+        _warn_no_time_limit()
     return process_batch(landing, files, known_sha, ingested_at, options)
+
+
+_warned = False
+
+
+def _warn_no_time_limit() -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        get_run_logger().warning(
+            "this worker is a daemonic process and cannot start extraction processes: batches run inline "
+            "without the per-file time limit (start the Dask workers with distributed.worker.daemon=False, "
+            "e.g. DASK_DISTRIBUTED__WORKER__DAEMON=False)")
 
 
 def plan(files: Iterable[RawFile], ledger: dict[str, dict], reprocess: Reprocess):
@@ -217,11 +236,11 @@ def _run_flow(landing: str | None, lake: str | None, batch_size: int, runner: st
               reprocess: Reprocess, lock_wait: float, progress, per_file_seconds: float | None) -> dict:
     logger = get_run_logger()
     landing_u, lake_u = landing_url(landing), lake_url(lake)
-    in_process = runner == "process"
+    isolate = runner in ("process", "dask")
     options = options_for(per_file_seconds)
 
     def submit(batch, known, ingested_at):
-        return extract_batch.submit(landing_u, batch, known, ingested_at, options, in_process)
+        return extract_batch.submit(landing_u, batch, known, ingested_at, options, isolate)
 
     # One batch queued beyond the running ones, so that a core never waits while the flow writes rows;
     # a Dask cluster may have more workers than this machine has cores.

@@ -63,6 +63,23 @@ def test_dask_runner_on_a_local_cluster(prefect_server, tmp_path):
     assert q(lake, "select count(*), count(distinct doc_id) from articles") == [(30, 30)]
 
 
+@pytest.mark.slow
+def test_dask_workers_that_may_start_processes_apply_the_per_file_limit(prefect_server, tmp_path, monkeypatch):
+    import dask
+    from distributed import LocalCluster
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    write_corpus(landing, 0, 4)
+    monkeypatch.setenv("CLEANLAKE_TEST_SLOW_SECONDS", "20")   # inherited by the Dask workers' extraction processes
+    with dask.config.set({"distributed.worker.daemon": False}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=None) as cluster:
+        flow = ingest_flow.with_options(task_runner=task_runner("dask", cluster.scheduler_address))
+        out = flow(landing=str(landing), lake=str(lake), runner="dask", batch_size=2, per_file_seconds=1.0)
+    assert (out["articles_written"], out["rejects_written"]) == (0, 4)
+    assert {r for (r,) in q(lake, "select reason from rejects")} == {
+        "extraction took longer than the per-file limit of 1 s (limits.per_file_seconds); the worker was stopped"}
+
+
 @pytest.fixture
 def s3_server(monkeypatch):
     """moto's S3-compatible server on a free loopback port (a real HTTP server, not a mock object)."""
