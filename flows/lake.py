@@ -30,6 +30,7 @@ from schemas import ARTICLES, ARTICLES_FILE, HIVE_NULL, LEDGER, PARTITION_KEYS, 
 COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 16_384           # rows buffered per partition before a row group is written
 BUFFER_BYTES = 128 * 1024 * 1024  # all partitions' buffers together; the largest is flushed past it
+LEASE_SECONDS = 300               # an S3 lake's lock lease; its holder renews it every fifth of this
 
 
 class LakeLockedError(RuntimeError):
@@ -66,10 +67,15 @@ class Lake:
     @contextmanager
     def lock(self, wait: float = 0.0):
         """One writer at a time; a second one waits up to ``wait`` seconds, then gives up with a clear
-        message. Local lakes use flock (released by the kernel even on kill -9)."""
+        message. Local lakes use flock (released by the kernel even on kill -9); S3 lakes a lease
+        object (``_object_lock``); other object stores rely on one writer by deployment."""
         self.ensure()
         if not self.local:
-            yield  # object stores: single-writer by deployment (see README)
+            if "s3" in self.fs.protocol:
+                with self._object_lock(wait):
+                    yield
+            else:
+                yield
             return
         import fcntl
         import os
@@ -92,6 +98,74 @@ class Lake:
             yield
         finally:
             os.close(fd)
+
+    @contextmanager
+    def _object_lock(self, wait: float):
+        """An S3 lease: ``_lock`` is created only if absent (a conditional PUT, ``If-None-Match: *``),
+        renewed by a heartbeat while the run goes on, and deleted at the end. A writer killed
+        without deleting it leaves a lease that nobody renews: once it is older than
+        ``LEASE_SECONDS`` by the server's clock, the next writer deletes exactly that object
+        (``If-Match`` its ETag) and takes the lock."""
+        import os
+        import socket
+        import threading
+        import time
+        bucket, key, _ = self.fs.split_path(self.path("_lock"))
+        body = json.dumps({"holder": f"{socket.gethostname()} pid {os.getpid()}"}).encode()
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                etag = self.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=body, IfNoneMatch="*")["ETag"]
+                break
+            except FileExistsError:
+                holder = self._break_stale_lease(bucket, key)
+                if holder is None:
+                    continue  # it was stale and is gone: try again at once
+                if time.monotonic() >= deadline:
+                    raise LakeLockedError(f"the lake {self.url} is locked by a running cleanlake job ({holder}); "
+                                          "try again when it has finished, or pass --wait SECONDS") from None
+                time.sleep(1.0)
+        stop = threading.Event()
+
+        def heartbeat() -> None:
+            nonlocal etag
+            while not stop.wait(LEASE_SECONDS / 5):
+                try:
+                    etag = self.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=body, IfMatch=etag)["ETag"]
+                except OSError:
+                    pass  # a network blip: the next beat tries again, well before the lease runs out
+
+        beat = threading.Thread(target=heartbeat, name="cleanlake-lease", daemon=True)
+        beat.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beat.join(10)
+            try:
+                self.fs.call_s3("delete_object", Bucket=bucket, Key=key, IfMatch=etag)
+            except OSError:
+                pass
+
+    def _break_stale_lease(self, bucket: str, key: str) -> str | None:
+        """None if the lease is gone (or was stale and is now deleted); else who holds it."""
+        try:
+            head = self.fs.call_s3("head_object", Bucket=bucket, Key=key)
+        except FileNotFoundError:
+            return None
+        try:
+            holder = json.loads(self.fs.cat_file(self.path("_lock"))).get("holder")
+        except (OSError, ValueError, AttributeError):
+            holder = None
+        from email.utils import parsedate_to_datetime
+        server_now = parsedate_to_datetime(head["ResponseMetadata"]["HTTPHeaders"]["date"])
+        if (server_now - head["LastModified"]).total_seconds() <= LEASE_SECONDS:
+            return holder or "another process"
+        try:
+            self.fs.call_s3("delete_object", Bucket=bucket, Key=key, IfMatch=head["ETag"])
+        except OSError:
+            pass  # renewed or taken meanwhile: the next try sees it
+        return None
 
     # -- recovery ------------------------------------------------------------------------------
     def recover(self) -> list[str]:

@@ -1,6 +1,7 @@
 """Beyond one core and one machine: worker processes with a per-file time limit, a Dask cluster on
 loopback, a real S3-compatible server on loopback, and Parquet sized for scans."""
 import os
+import time
 
 import pyarrow.parquet as pq
 import pytest
@@ -87,6 +88,8 @@ def s3_server(monkeypatch):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     host, port = server.get_host_and_port()
+    import urllib.request   # moto's state is per Python process: start from an empty store
+    urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")).close()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -115,6 +118,36 @@ def test_landing_and_lake_on_s3(s3_server, tmp_path):
     plan = con.sql("explain analyze select count(*) from articles where site = 'news1.example.com'").fetchall()[0][1]
     assert "Total Files Read: 2" in plan  # news1 has two month partitions, not all six files
     assert not s3_server.glob("lakebucket/lake/_staging/*") and not s3_server.glob("lakebucket/lake/_commits/*")
+    assert not s3_server.exists("lakebucket/lake/_lock")   # the run's lease is gone
+
+
+def test_s3_lake_has_one_writer_at_a_time(s3_server, monkeypatch):
+    from flows import lake as lake_mod
+    monkeypatch.setattr(lake_mod, "LEASE_SECONDS", 2)     # renewed every 0.4 s while held
+    lake = lake_mod.Lake("s3://lakebucket/lake")
+    with lake.lock():
+        time.sleep(3)   # longer than a lease: only the heartbeat keeps it
+        with pytest.raises(lake_mod.LakeLockedError, match="locked by a running cleanlake job .*pid"):
+            lake_mod.Lake("s3://lakebucket/lake").lock(wait=1).__enter__()
+    with lake.lock():   # released: free again
+        pass
+    with pytest.raises(ValueError):   # released even when the run fails
+        with lake.lock():
+            raise ValueError("boom")
+    assert not s3_server.exists("lakebucket/lake/_lock")
+
+
+def test_s3_lease_left_by_a_killed_writer_expires(s3_server, monkeypatch):
+    from flows import lake as lake_mod
+    monkeypatch.setattr(lake_mod, "LEASE_SECONDS", 2)
+    s3_server.pipe("lakebucket/lake/_lock", b'{"holder": "a writer that was killed"}')   # nobody renews it
+    lake = lake_mod.Lake("s3://lakebucket/lake")
+    with pytest.raises(lake_mod.LakeLockedError, match="a writer that was killed"):
+        with lake.lock():
+            pass
+    time.sleep(3)
+    with lake.lock(wait=0):
+        assert b"pid" in s3_server.cat("lakebucket/lake/_lock")
 
 
 def test_partition_filters_prune_files_and_row_groups_are_large(tmp_path):
