@@ -155,17 +155,17 @@ def blocks_from_dom(root, max_depth: int) -> list[Block]:
     ids = iter(range(1, 1 << 30))
 
     def flush() -> None:
-        b = acc.take(path=tuple(stack))
-        if b:
-            out.append(b)
+        if acc.parts or acc.links:   # most breaks follow another break: nothing collected
+            b = acc.take(path=tuple(stack))
+            if b:
+                out.append(b)
 
     def walk(el, in_link: bool, depth: int) -> None:
         if depth > max_depth:
             return
         for c in el:
-            tag = c.tag if isinstance(c.tag, str) else ""
-            if tag and tag.lower() not in _DOM_SKIP:
-                tag = tag.lower()
+            tag = c.tag   # lower case (the HTML parser folds it); a comment's tag is not a str
+            if isinstance(tag, str) and tag not in _DOM_SKIP:
                 if tag in _DOM_BREAKS:
                     flush()
                 if tag == "img" and c.get("src"):

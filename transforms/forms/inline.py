@@ -25,10 +25,11 @@ class InlineText:
 
     def take(self, kind: str = "p", level: int = 0, path: tuple[int, ...] = ()) -> Block | None:
         """The block built so far (None if it has no text); collecting starts over."""
-        if not self.parts:  # most calls: a break element with nothing collected since the last one
-            self.link_chars, self.links = 0, []
+        joined = "".join(self.parts)
+        if not joined or joined.isspace():  # most calls: only the whitespace between two elements
+            self.parts, self.link_chars, self.links = [], 0, []
             return None
-        text = " ".join(_CJK_GAP.sub("", "".join(self.parts)).split())
+        text = " ".join(_CJK_GAP.sub("", joined).split())
         block = Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links), path=path) if text else None
         self.parts, self.link_chars, self.links = [], 0, []
         return block
