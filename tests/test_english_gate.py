@@ -16,7 +16,7 @@ from benchmarks.english_eval import FORMS, load_gold, run
 TOLERANCE = 0.02   # issue 3: cleanlake's mean F1 >= trafilatura precision's mean minus this
 
 # Absolute floors a little under what cleanlake measures now, so a regression shows even if trafilatura moves.
-FLOORS = {"html": 0.98, "text": 0.95, "markdown": 0.95}   # measured 0.992 / 0.961 / 0.963
+FLOORS = {"html": 0.985, "text": 0.95, "markdown": 0.95}   # measured 0.997 / 0.961 / 0.963
 
 # Pages on which cleanlake is now clearly (> PAGE_MARGIN F1) worse than the bar, with the cause seen in its output.
 PAGE_MARGIN = 0.05
