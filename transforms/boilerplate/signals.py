@@ -1,6 +1,6 @@
 """Boilerplate signals: one small pure function per signal, each on a line of text or a block.
 
-The text signals are memoised (``lru_cache``): an HTML page is classified twice (its DOM blocks and
+The text signals are memoised (``memo``): an HTML page is classified twice (its DOM blocks and
 trafilatura's), and the two runs share most of their lines.
 
 Signals use general properties (length, sentence punctuation, link share, repetition, dates and
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from transforms.boilerplate.blocks import Block
 
+_MEMO_MAX_CHARS = 2000
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
 # Punctuation inside a sentence: CJK full-width marks; ASCII , ; ! ? not inside a number; ASCII . and :
@@ -64,19 +65,30 @@ _UI = re.compile(
 )
 
 
-@lru_cache(maxsize=8192)  # the classifier asks for the same lines several times
+def memo(fn):
+    """``fn(text, *ints)`` memoised for lines of at most ``_MEMO_MAX_CHARS`` characters, so that the
+    caches stay small (a hostile page may hold lines of 200 000 characters)."""
+    cached = lru_cache(maxsize=4096)(fn)
+
+    @wraps(fn)
+    def call(text, *args):
+        return cached(text, *args) if len(text) <= _MEMO_MAX_CHARS else fn(text, *args)
+    return call
+
+
+@memo  # the classifier asks for the same lines several times
 def tokens(text: str) -> int:
     """Scorer-like length: one per CJK character, one per run of Latin letters or digits."""
     return len(_TOKEN.findall(text))
 
 
-@lru_cache(maxsize=8192)
+@memo
 def punct_count(text: str) -> int:
     """Sentence punctuation marks inside the line (commas, full stops, colons, ...)."""
     return len(_INNER_PUNCT.findall(text))
 
 
-@lru_cache(maxsize=8192)
+@memo
 def ends_like_sentence(text: str) -> bool:
     """The line ends with a sentence mark (closing quotes and brackets skipped, and a short trailing
     note in brackets such as ``（卢鑫）`` or ``(完)``), not a '...' teaser."""
@@ -86,13 +98,13 @@ def ends_like_sentence(text: str) -> bool:
     return s[-1] in _SENTENCE_END or (s[-1] == "." and not s.endswith(".."))
 
 
-@lru_cache(maxsize=8192)
+@memo
 def is_truncated(text: str) -> bool:
     """A teaser cut off with '...' or '…' (cards, summaries of other articles)."""
     return bool(_TRUNCATED.search(text.strip().rstrip(_CLOSERS)))
 
 
-@lru_cache(maxsize=8192)
+@memo
 def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: int) -> bool:
     """Sentence-like: long enough and ends like a sentence, or long with dense inner marks.
 
@@ -108,7 +120,7 @@ def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: 
     return t >= long_tokens and marks >= 2 and marks * max_tokens_per_mark >= t
 
 
-@lru_cache(maxsize=8192)
+@memo
 def is_sidebar_opener(text: str, max_tokens: int) -> bool:
     """A short heading-like line that opens a sidebar block: 相关文章, 热门推荐, Related posts, ...
 
@@ -119,12 +131,12 @@ def is_sidebar_opener(text: str, max_tokens: int) -> bool:
     return 0 < tokens(label) <= max_tokens and bool(_SIDEBAR_OPENER.fullmatch(label)) and not ends_like_sentence(s)
 
 
-@lru_cache(maxsize=8192)
+@memo
 def is_copyright(text: str) -> bool:
     return bool(_COPYRIGHT.search(text))
 
 
-@lru_cache(maxsize=8192)
+@memo
 def is_byline(text: str, max_tokens: int) -> bool:
     """A short writer/reporter/editor/source credit line such as 【文/观察者网 X】 or 记者 X."""
     s = text.strip()
@@ -133,7 +145,7 @@ def is_byline(text: str, max_tokens: int) -> bool:
     return bool(_BYLINE.match(s) or _REPORTER.match(s))
 
 
-@lru_cache(maxsize=8192)
+@memo
 def is_meta_line(text: str, max_rest_tokens: int) -> bool:
     """A date / time / counter line (``2025-07-31 11:36:49 name 阅读:129``): little else around them."""
     if not (_DATE.search(text) or _COUNTER.search(text)):
@@ -142,13 +154,13 @@ def is_meta_line(text: str, max_rest_tokens: int) -> bool:
     return tokens(rest) <= max_rest_tokens
 
 
-@lru_cache(maxsize=8192)
+@memo
 def has_counter(text: str) -> bool:
     """A view / comment / like counter (阅读:129, 0人评论, 12 comments) anywhere in the line."""
     return bool(_COUNTER.search(text))
 
 
-@lru_cache(maxsize=8192)
+@memo
 def is_ui_line(text: str, max_tokens: int) -> bool:
     """Share / print / font-size / next-page controls."""
     s = text.strip().strip("#*_【】[]|｜ ")
@@ -164,7 +176,7 @@ def line_counts(blocks: list[Block]) -> Counter:
     return Counter(norm(b.text) for b in blocks if b.text.strip())
 
 
-@lru_cache(maxsize=8192)  # the DOM run and trafilatura's run share most paragraphs
+@memo  # the DOM run and trafilatura's run share most paragraphs
 def token_keys(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The first and the last ``n`` tokens, lower-cased: a paragraph sharing either with an earlier
     one is the same paragraph repeated (with a different prefix or leftover markup)."""
@@ -172,7 +184,7 @@ def token_keys(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return ("head", *(t.lower() for t in toks[:n])), ("tail", *(t.lower() for t in toks[-n:]))
 
 
-@lru_cache(maxsize=8192)
+@memo
 def norm(text: str) -> str:
     """A line's identity for counting repeats: no whitespace, no Markdown emphasis, lower case."""
     return _WS.sub("", text).strip("#*_").lower()
