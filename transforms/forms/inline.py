@@ -29,7 +29,7 @@ class InlineText:
         if not joined or joined.isspace():  # most calls: only the whitespace between two elements
             self.parts, self.link_chars, self.links = [], 0, []
             return None
-        text = " ".join(_CJK_GAP.sub("", joined).split())
-        block = Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links), path=path) if text else None
+        text = " ".join(_CJK_GAP.sub("", joined).split())   # not empty: joined has a non-space character
+        block = Block(text, kind, level, min(self.link_chars, len(text)), tuple(self.links), path=path)
         self.parts, self.link_chars, self.links = [], 0, []
         return block

@@ -19,6 +19,7 @@ import re
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
+from transforms.forms.html import parse_html
 from transforms.metadata.authors import parse_byline
 from transforms.metadata.dates import find_date, parse_date
 from transforms.metadata.titles import clean_title
@@ -53,11 +54,6 @@ def _text(el) -> str:
         return _WS.sub(" ", "".join(el.itertext())).strip()
     except Exception:  # noqa: BLE001
         return ""
-
-
-def _parse(html: str):
-    from transforms.forms.html import parse_html
-    return parse_html(html)
 
 
 def _metas(doc) -> dict[str, str]:
@@ -177,7 +173,7 @@ def html_metadata(html: str, options: ExtractOptions, doc=None, lines: list[str]
         return out
     if doc is None:
         try:
-            doc = _parse(html)
+            doc = parse_html(html)
         except Exception:  # noqa: BLE001
             doc = None
     if doc is None:
