@@ -39,6 +39,12 @@ ARTICLES = pa.schema(
         pa.field("char_count", pa.int32(), nullable=False),
         pa.field("ingested_at", TS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
+        # provenance from the crawler (WARC header, JSONL field, sidecar); null for a bare file
+        pa.field("fetched_at", TS),
+        pa.field("source_record", pa.int64()),                      # WARC record offset / JSONL line; null for one-page files
+        # near-duplicate detection: the doc_id of the group's earliest member; exact | near | null
+        pa.field("dup_group", pa.string()),
+        pa.field("dup_kind", pa.string()),
     ]
 )
 
@@ -55,6 +61,10 @@ REJECTS = pa.schema(
         pa.field("reason", pa.string(), nullable=False),
         pa.field("ingested_at", TS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string()),                           # the id the article would have had
+        pa.field("url", pa.string()),                              # from the crawler, when it said
+        pa.field("fetched_at", TS),
+        pa.field("source_record", pa.int64()),                     # WARC record offset / JSONL line
     ]
 )
 
@@ -90,5 +100,7 @@ RUNS = pa.schema(
         pa.field("articles_written", pa.int64(), nullable=False),
         pa.field("rejects_written", pa.int64(), nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
+        pa.field("flow_run_id", pa.string()),                     # the Prefect flow run, when run by Prefect
+        pa.field("records_skipped", pa.int64()),                  # container records that are not pages (WARC dns, request, ...)
     ]
 )
