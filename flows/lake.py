@@ -93,6 +93,8 @@ def _storage_options(url: str) -> dict[str, str] | None:
     opts.setdefault("conditional_put", "etag")
     # an outage: object_store retries with back-off for up to this long before the run fails
     opts.setdefault("retry_timeout", os.environ.get("CLEANLAKE_S3_RETRY_TIMEOUT", "120s"))
+    opts.setdefault("max_retries", "1000")   # bounded by retry_timeout, not by a count of quick refusals
+    opts.setdefault("backoff_config.max_backoff", "2s")
     return opts
 
 
@@ -308,7 +310,7 @@ class Lake:
         log = f"{name}/_delta_log"
         try:
             names = sorted(posixpath.basename(p) for p in self.fs.ls(self.path(log), detail=False))
-        except OSError:
+        except Exception:  # noqa: BLE001 - not there, or the store is unreachable: nothing to name
             return None
         if "_last_checkpoint" in names:
             try:
@@ -368,6 +370,14 @@ class Lake:
         so it is processed again. Reads only the ledger columns, but opens every data file: a missing
         or corrupt one is named here, before anything is written.
         """
+        try:
+            return self._read_state()
+        except LakeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unreachable store (botocore's errors are no OSError)
+            raise LakeError(f"cannot read the lake {self.url}: {_one_line(exc)}") from None
+
+    def _read_state(self) -> tuple[dict[str, dict], dict[str, str]]:
         self.check_format()
         cols = ["doc_id", "source_file", "size", "mtime_ns", "content_sha256"]
         outcome: dict[str, str] = {}
