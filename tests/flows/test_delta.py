@@ -269,21 +269,25 @@ def test_as_of_the_version_before_a_backfill_returns_the_old_rows(tmp_path):
 
 @pytest.mark.slow
 def test_wait_waits_for_a_held_lake_and_a_refusal_is_one_line(tmp_path, prefect_api_url):
-    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    landing, lake, release = tmp_path / "landing", tmp_path / "lake", tmp_path / "release"
     write_corpus(landing, 0, 3)
     env = env_with(PREFECT_API_URL=prefect_api_url)
-    holder = subprocess.Popen([*WRITER, "hold", str(lake), "6"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([*WRITER, "hold", str(lake), "600", str(release)], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         cli = [sys.executable, "-m", "flows.cli", "run", "--landing", str(landing), "--lake", str(lake), "--runner", "thread"]
         refused = subprocess.run([*cli, "--wait", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert refused.returncode == 2 and refused.stderr.strip().count("\n") == 0, refused.stderr
-        assert "locked by a running cleanlake job" in refused.stderr
-        started = time.monotonic()
-        waited = subprocess.run([*cli, "--wait", "120"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-        assert waited.returncode == 0, waited.stderr[-2000:]
-        assert holder.poll() is not None   # it ran only after the holder let go
-        assert time.monotonic() - started >= 2
+        assert "locked by a running cleanlake job" in refused.stderr and "after waiting 1 s" in refused.stderr
+        waiting = subprocess.Popen([*cli, "--wait", "300"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(15)   # longer than --wait 1 took to give up: a run that did not wait has exited by now
+        assert waiting.poll() is None, waiting.communicate()
+        release.touch()   # the holder lets go after a few seconds
+        out, err = waiting.communicate(timeout=300)
+        assert waiting.returncode == 0, err[-2000:]
+        assert holder.wait(10) == 0
     finally:
         holder.kill()
     assert q(lake, "select count(*) from articles") == [(3,)]

@@ -2,7 +2,7 @@
 
     python -m tests.flows.writer run LANDING LAKE [BUFFER_BYTES] [BATCH]   one run; small buffers = many commits
     python -m tests.flows.writer compact LAKE
-    python -m tests.flows.writer hold LAKE SECONDS                          hold the local lake's lock
+    python -m tests.flows.writer hold LAKE SECONDS [RELEASE_FILE]           hold the local lake's lock
 
 Prints one line: ``ok <counts>`` or ``error: <message>`` (exit 2), as the CLI does for lake errors.
 """
@@ -27,10 +27,14 @@ def main(argv: list[str]) -> int:
         elif cmd == "compact":
             from flows.compact import compact
             print("ok", compact(argv[1], lock_wait=120), flush=True)
-        elif cmd == "hold":
+        elif cmd == "hold":   # until SECONDS pass or the file RELEASE exists
+            from pathlib import Path
+            release = Path(argv[3]) if len(argv) > 3 else None
             with Lake(argv[1]).lock():
                 print("held", flush=True)
-                time.sleep(float(argv[2]))
+                deadline = time.monotonic() + float(argv[2])
+                while time.monotonic() < deadline and not (release and release.exists()):
+                    time.sleep(0.05)
             print("ok released", flush=True)
     except LakeError as exc:
         print(f"error: {exc}", flush=True)
