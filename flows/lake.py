@@ -232,6 +232,10 @@ class Lake:
         with self.fs.open(self.path(rel), "rb") as fh:
             return pq.read_table(fh, schema=schema)
 
+    def datasets(self, as_of=None) -> dict:
+        """The lake's tables as Arrow datasets (see ``parquet_datasets``)."""
+        return parquet_datasets(self, as_of)
+
     # -- writing -------------------------------------------------------------------------------
     def write_table(self, rel: str, table: pa.Table) -> None:
         self.fs.makedirs(posixpath.dirname(self.path(rel)), exist_ok=True)
@@ -335,3 +339,66 @@ def rewrite_without(lake: Lake, run_id: str, rel: str, drop: set[str], seq: int)
 
 assert set(PARTITION_KEYS) <= set(ARTICLES.names)
 assert RUNS.names[0] == "run_id"
+
+
+# -- readers: Arrow datasets over the Parquet layout (the delta branch replaces this) ----------
+_DATASET_FILES = {   # view -> (folder under the lake root, file pattern, declared schema)
+    "articles": ("articles", "**/*.parquet", ARTICLES),
+    "rejects": ("rejects", "*.parquet", REJECTS),
+    "runs": ("_runs", "*.parquet", RUNS),
+    "ledger": ("_ledger", "ledger.parquet", LEDGER),
+}
+
+
+def _data_files(lake: Lake, folder: str, pattern: str) -> list[str]:
+    """The data files of one table: regular files only, no symlink followed (a link planted inside
+    the lake, pointing out of it, is not read)."""
+    import fnmatch
+    import os
+    import stat
+    base = lake.path(folder)
+    if lake.local:
+        out, recursive, name_pattern = [], pattern.startswith("**/"), pattern.rsplit("/", 1)[-1]
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+            dirnames[:] = sorted(dirnames) if recursive else []
+            for name in sorted(filenames):
+                full = os.path.join(dirpath, name)
+                if name.startswith((".", "_")) or not fnmatch.fnmatch(name, name_pattern):
+                    continue
+                try:
+                    if stat.S_ISREG(os.lstat(full).st_mode):
+                        out.append(full)
+                except OSError:
+                    continue
+        return out
+    return sorted(p for p in lake.fs.glob(posixpath.join(base, pattern))
+                  if not posixpath.basename(p).startswith((".", "_")))
+
+
+def parquet_datasets(lake: Lake, as_of=None) -> dict:
+    """``{view: pyarrow.dataset.Dataset}`` for articles, rejects, runs and ledger, each with its
+    declared schema (older files without the newer columns read them as NULL). ``articles`` carries
+    the hive partition keys ``site`` and ``month`` (``__HIVE_DEFAULT_PARTITION__`` reads as NULL).
+    The Parquet layout has no versions: ``as_of`` needs the Delta lake."""
+    import pyarrow.dataset as pads
+    if as_of is not None:
+        raise ValueError("reading the lake as of a version or time needs the Delta lake layout")
+    if lake.local:
+        from pyarrow import fs as pafs
+        filesystem = pafs.LocalFileSystem()
+    else:
+        filesystem = lake.fs
+    out = {}
+    for name, (folder, pattern, schema) in _DATASET_FILES.items():
+        files = _data_files(lake, folder, pattern)
+        if not files:
+            out[name] = pads.dataset(schema.empty_table())
+            continue
+        kwargs = {}
+        if name == "articles":
+            keys = pa.schema([schema.field(k) for k in PARTITION_KEYS])
+            kwargs = {"partitioning": pads.HivePartitioning(keys, null_fallback=HIVE_NULL),
+                      "partition_base_dir": lake.path(folder)}
+        out[name] = pads.dataset(files, schema=schema, format="parquet", filesystem=filesystem, **kwargs)
+    return out
+

@@ -102,7 +102,7 @@ def test_sql_is_read_only(lake, tmp_path):
             read_only_query(con, query)
     with pytest.raises(Exception, match="disabled by configuration"):
         read_only_query(con, f"SELECT * FROM read_csv('{tmp_path}/../outside.csv')")
-    assert read_only_query(con, "SELECT count(*) FROM articles").fetchall()[0][0] > 0
+    assert read_only_query(con, "SELECT count(*) FROM articles")[0].fetchall()[0][0] > 0
     assert not list(lake_dir.glob("x.*"))
 
 
