@@ -44,8 +44,9 @@ class QueryLimit(RuntimeError):
     """The query ran into its time or memory limit (one line naming the limit)."""
 
 
-class QueryFailed(RuntimeError):
-    """DuckDB reported an error while running or fetching the query (its first line)."""
+class QueryFailed(duckdb.Error, RuntimeError):
+    """DuckDB reported an error while running or fetching the query (its first line). A
+    ``duckdb.Error`` too, so callers that catch DuckDB's errors catch it."""
 
 
 WriteRefused = QueryRefused   # the name older callers import
@@ -73,8 +74,13 @@ def connect(lake_root: str, *, as_of=None, memory_limit: str | None = DEFAULT_ME
             raise ValueError(f"DuckDB's temp directory {temp_directory!r} must not be inside the lake")
         os.makedirs(real, mode=0o700, exist_ok=True)
     con = duckdb.connect(":memory:")
-    for name in VIEWS:
-        con.register(name, datasets[name])
+    for name, dataset in datasets.items():   # articles, rejects, runs, ledger (and whatever the lake adds)
+        if not name.isidentifier():
+            raise ValueError(f"the lake names a table {name!r}, which is not a plain identifier")
+        con.register(name, dataset)
+    missing = [v for v in VIEWS if v not in datasets]
+    if missing:
+        raise ValueError(f"the lake at {lake_root} has no table {missing[0]!r}")
     memory = memory_limit or DEFAULT_MEMORY
     settings = [
         ("python_enable_replacements", False),     # no scan of Python variables by name

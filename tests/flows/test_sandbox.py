@@ -56,7 +56,10 @@ def read_attempts(lake: str, out: str, temp: str) -> list[str]:
               "WITH a AS (SELECT 1) INSERT INTO articles SELECT * FROM articles",
               f"WITH a AS (SELECT 1) COPY (SELECT 1) TO '{out}/cte.csv'",
               f"SELECT * FROM query('COPY (SELECT 1) TO ''{out}/q.csv''')",
-              "PIVOT articles ON site USING count(*)"]
+              "PIVOT articles ON site USING count(*)",
+              f"SELECT * FROM enable_logging(storage = 'file', storage_path = '{out}/logs')",   # settings by function
+              "SELECT * FROM enable_profiling()",
+              f"SELECT * FROM read_duckdb('{out}/x.db')"]
     return out_q
 
 
