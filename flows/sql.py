@@ -141,8 +141,8 @@ def check_statement(con: duckdb.DuckDBPyConnection, st, depth: int = 0) -> None:
         return
     what = {"SET": "SET/RESET/USE statements", "LOAD": "INSTALL/LOAD statements", "CALL": "CALL/CHECKPOINT statements",
             "MULTI": "PIVOT statements that create types"}.get(kind, f"{kind} statements")
-    where = ", inside EXPLAIN too," if depth else ""
-    raise QueryRefused(f"cleanlake sql opens the lake read-only: {what} are not allowed{where} ({_short(st.query)})")
+    where = " (inside EXPLAIN too)" if depth else ""
+    raise QueryRefused(f"cleanlake sql opens the lake read-only: {what} are not allowed{where}: {_short(st.query)}")
 
 
 def _short(query: str, n: int = 80) -> str:
@@ -157,10 +157,12 @@ def _explained(con, query: str):
     of the text, and, when it starts with a parenthesised option list, the text after that list.
     Every candidate that parses must be one statement, and is returned for checking; None when
     none parses (refused)."""
-    toks = [(pos, typ) for pos, typ in duckdb.tokenize(query) if "comment" not in str(typ)]
+    every = duckdb.tokenize(query)
+    ends = {pos: (every[k + 1][0] if k + 1 < len(every) else len(query)) for k, (pos, _) in enumerate(every)}
+    toks = [(pos, str(typ)) for pos, typ in every if "comment" not in str(typ)]
 
-    def word(i):
-        return query[toks[i][0]:toks[i + 1][0] if i + 1 < len(toks) else len(query)].strip().lower() if i < len(toks) else ""
+    def word(i):   # token i's own text (a comment after it is a token of its own, skipped)
+        return query[toks[i][0]:ends[toks[i][0]]].strip().lower() if i < len(toks) else ""
 
     i = 0
     if word(i) != "explain":
@@ -171,11 +173,12 @@ def _explained(con, query: str):
     if i >= len(toks):
         return None
     starts = [toks[i][0]]
-    if word(i).startswith("("):
+    if word(i).startswith("("):   # EXPLAIN (ANALYZE, FORMAT JSON) <statement>, or EXPLAIN (SELECT ...)
         level, j = 0, i
         while j < len(toks):
-            w = word(j)
-            level += w.count("(") - w.count(")")
+            if "operator" in toks[j][1]:   # parentheses inside string constants do not count
+                w = word(j)
+                level += w.count("(") - w.count(")")
             j += 1
             if level <= 0:
                 break

@@ -154,7 +154,8 @@ def test_reads_that_are_allowed(local_lake):
     ok = ["SELECT count(*) FROM articles", "WITH a AS (SELECT site FROM articles) SELECT count(*) FROM a",
           "EXPLAIN SELECT * FROM articles", "EXPLAIN ANALYZE SELECT count(*) FROM rejects", "DESCRIBE articles",
           "SHOW TABLES", "SUMMARIZE runs", "VALUES (1), (2)", "FROM ledger SELECT count(*)", "TABLE runs",
-          "/* c */ EXPLAIN (FORMAT JSON) (SELECT 1)", "SELECT 1; SELECT 2"]
+          "/* c */ EXPLAIN (FORMAT JSON) (SELECT 1)", "EXPLAIN /* c */ ANALYZE -- d\n SELECT 1",
+          "EXPLAIN (ANALYZE) SELECT count(*) FROM articles", "SELECT 1; SELECT 2"]
     for q in ok:
         results = read_only_query(con, q)
         assert results and all(r.columns for r in results), q
