@@ -245,32 +245,34 @@ class Format(str, Enum):
 def sql(query: str = typer.Argument(..., help="SQL over the views articles, rejects, runs, ledger"),
         lake: Optional[str] = LakeOpt,
         fmt: Format = typer.Option(Format.table, "--format", help="table, csv, or json (one object per line)"),
+        timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="seconds the query may run (default 60)"),
+        memory: str = typer.Option("2GB", "--memory", help="DuckDB memory limit (default 2GB)"),
         as_of: Optional[str] = typer.Option(None, "--as-of", help="VERSION (of articles, see `cleanlake history`) "
                                             "or TIMESTAMP: query the lake as it was then")) -> None:
-    """Query the lake with DuckDB SQL."""
+    """Query the lake with DuckDB SQL (read-only, time- and memory-bounded). Every statement's result is shown."""
     import duckdb
 
     from flows.config import lake_url
     from flows.lake import LakeError
-    from flows.sql import WriteRefused, connect, read_only_query
+    from flows.sql import QueryFailed, QueryLimit, QueryRefused, connect, read_only_query
     try:
-        con = connect(lake_url(lake), as_of=as_of)
-        rel = read_only_query(con, query)
-    except (duckdb.Error, WriteRefused, LakeError, ValueError) as exc:
-        _fail(str(exc).splitlines()[0])
-    if rel is None:
-        return
-    if fmt is Format.table:
-        rel.show(max_width=200, max_rows=100)
-        return
-    cols, rows = rel.columns, rel.fetchall()
-    if fmt is Format.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(cols)
-        writer.writerows(rows)
-    else:
-        for row in rows:
-            sys.stdout.write(json.dumps(dict(zip(cols, row)), ensure_ascii=False, default=_jsonable) + "\n")
+        con = connect(lake_url(lake), as_of=as_of, memory_limit=memory)
+        results = read_only_query(con, query, timeout=timeout, max_rows=100 if fmt is Format.table else None)
+    except (duckdb.Error, QueryRefused, QueryLimit, QueryFailed, LakeError, ValueError, OSError) as exc:
+        _fail(" ".join(str(exc).split()) or type(exc).__name__, 1)
+    for res in results:
+        cols, rows = res.columns, res.fetchall()
+        if fmt is Format.table:
+            duckdb.from_arrow(res.table).show(max_width=200, max_rows=100)
+            if res.truncated:
+                typer.echo("(more rows: showing the first 100)")
+        elif fmt is Format.csv:
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(cols)
+            writer.writerows(rows)
+        else:
+            for row in rows:
+                sys.stdout.write(json.dumps(dict(zip(cols, row)), ensure_ascii=False, default=_jsonable) + "\n")
 
 
 def main() -> None:
