@@ -60,21 +60,41 @@ def _paragraph_tokens(text: str) -> list[tuple[str, list[str]]]:
 
 
 def body_paragraphs(text: str, options: DedupOptions) -> list[list[str]]:
-    """The tokens of the body's paragraphs: no notices or credit lines anywhere, no short paragraphs at
-    either end. The whole text when the body would hold fewer than ``min_body_tokens`` tokens."""
+    """The tokens of the body's paragraphs.
+
+    Looked at only near either end (the first ``edge_paragraphs`` and the last ``2 * edge_paragraphs``
+    paragraphs, where sites put their trimmings): a sidebar opener there (相关阅读, Related stories) ends
+    the body; credit lines and notices (copyright, disclaimer, reprint notes) there are dropped; and up
+    to ``edge_paragraphs`` short paragraphs (under ``edge_tokens``) at each end are trimmed. When that
+    leaves fewer than ``min_body_tokens`` tokens, the short paragraphs are kept; when even that is too
+    little, the whole text is used."""
     paras = _paragraph_tokens(text)
-    kept = [(line, toks) for line, toks in paras
-            if not (sg.is_copyright(line) and len(toks) <= options.notice_tokens)
-            and not sg.is_byline(line, options.byline_tokens)]
+    n, edge = len(paras), options.edge_paragraphs
+    head_end, tail_start = min(edge, n), max(n - 2 * edge, 0)
+
+    def trimming(line: str, toks: list[str]) -> bool:
+        return ((len(toks) <= options.byline_tokens and sg.is_byline(line, options.byline_tokens))
+                or (len(toks) <= options.notice_tokens and sg.is_copyright(line)))
+
+    end = n
+    for i in range(max(tail_start, 1), n):
+        line, toks = paras[i]
+        if len(toks) <= options.byline_tokens and sg.is_sidebar_opener(line, options.byline_tokens):
+            end = i
+            break
+    kept = [toks for i, (line, toks) in enumerate(paras[:end])
+            if not ((i < head_end or i >= tail_start) and trimming(line, toks))]
     lo, hi = 0, len(kept)
-    while lo < hi and len(kept[lo][1]) < options.edge_tokens:
+    while lo < hi and lo < edge and len(kept[lo]) < options.edge_tokens:
         lo += 1
-    while hi > lo and len(kept[hi - 1][1]) < options.edge_tokens:
+    while hi > lo and len(kept) - hi < edge and len(kept[hi - 1]) < options.edge_tokens:
         hi -= 1
-    body = [toks for _, toks in kept[lo:hi]]
-    if sum(map(len, body)) < options.min_body_tokens:
-        return [toks for _, toks in paras]
-    return body
+    body = kept[lo:hi]
+    if sum(map(len, body)) >= options.min_body_tokens:
+        return body
+    if sum(map(len, kept)) >= options.min_body_tokens:  # a short article: keep its short lines, not the notices
+        return kept
+    return [toks for _, toks in paras]
 
 
 def normalized(text: str) -> str:
