@@ -94,6 +94,11 @@ def band_rows(fps: list[tuple[str, tuple, Fingerprint]], groups: dict[str, tuple
     return pa.Table.from_pydict(cols, schema=BANDS)
 
 
+# stored rows sharing a (band, key) with the run's rows, except the run's own documents' old rows
+MATCH_SQL = ("SELECT DISTINCT doc_id, band, key FROM bands WHERE (band, key) IN (SELECT band, key FROM new_keys) "
+             "AND doc_id NOT IN (SELECT doc_id FROM leaving)")
+
+
 def _setup(con) -> None:
     # DuckDB cannot tell how large an Arrow dataset is (it guesses one row) and would build its hash
     # table on the stored side; keep the plan as written: the run's keys are the build side, the
@@ -143,10 +148,7 @@ def assign_groups(lake, new_articles: pa.Table, *, gone: Iterable[str] = (),
                 "AND doc_id NOT IN (SELECT doc_id FROM leaving)"))
             updates = regroup(orphans, options.threshold) if orphans else {}
             # 2. stored documents sharing a key with a new one: the run's keys are the hash side
-            matched = _arrow(con.sql(
-                "SELECT DISTINCT doc_id, band, key FROM bands "
-                "WHERE (band, key) IN (SELECT band, key FROM new_keys) "
-                "AND doc_id NOT IN (SELECT doc_id FROM leaving)"))
+            matched = _arrow(con.sql(MATCH_SQL))
             if matched.num_rows:
                 con.register("matched", matched)
                 for new_id, old_id in con.sql(

@@ -70,3 +70,19 @@ def test_same_run_copies_group_together(tmp_path):
     # same ingested_at: the smaller doc_id is first
     assert g == {"x": ("x", None), "y": ("y", None), "z": ("y", "near")}
     assert BANDS.names == bands_dataset(lake).schema.names
+
+
+def test_the_runs_keys_are_the_hash_side_of_the_join(tmp_path):
+    import duckdb
+
+    from flows.dedup import MATCH_SQL, _setup
+    lake = str(tmp_path / "lake")
+    run(lake, [("a", HARB), ("b", LIB)], 1)
+    con = duckdb.connect(":memory:")
+    _setup(con)
+    con.register("bands", bands_dataset(lake))
+    con.register("new_keys", pa.table({"band": pa.array([0] * 50, pa.int32()), "key": pa.array(range(50), pa.int64())}))
+    con.register("leaving", pa.table({"doc_id": pa.array(["x"], pa.string())}))
+    plan = "\n".join(r[1] for r in con.sql("EXPLAIN " + MATCH_SQL).fetchall())
+    # a SEMI join builds on its right side (new_keys); RIGHT_SEMI would hash the stored rows
+    assert "SEMI" in plan and "RIGHT_SEMI" not in plan, plan
