@@ -37,6 +37,12 @@ BANDS = pa.schema([
     pa.field("dup_group", pa.string()),    # band -1 only
     pa.field("dup_kind", pa.string()),     # band -1 only
 ])
+# the `duplicates` view of `cleanlake sql`: one row per group of two or more articles
+DUPLICATES_SQL = (
+    'SELECT dup_group AS "group", count(*) AS members, list(doc_id ORDER BY ingested_at, doc_id) AS doc_ids, '
+    "list(DISTINCT site ORDER BY site) FILTER (WHERE site IS NOT NULL) AS sites, "
+    "min(ingested_at) AS first_seen, max(ingested_at) AS last_seen "
+    "FROM articles WHERE dup_group IS NOT NULL GROUP BY dup_group HAVING count(*) > 1")
 _HEX = re.compile(r"[0-9a-zA-Z_#./:-]+")
 
 
