@@ -49,16 +49,16 @@ _HEX = re.compile(r"[0-9a-zA-Z_#./:-]+")
 # --- where the table is ----------------------------------------------------------------------------
 
 def _location(lake) -> tuple[str, dict | None]:
-    """(table uri, storage options) for a ``flows.lake.Lake`` or a plain local path."""
-    if hasattr(lake, "delta_location"):          # the delta branch's helper, when it has one
-        return lake.delta_location(TABLE)
+    """(table uri, storage options) for a ``flows.lake.Lake`` or a lake URL."""
     if isinstance(lake, str):
         from flows.lake import Lake
         lake = Lake(lake)
+    if hasattr(lake, "uri"):                      # the Delta lake: its URIs and object-store options
+        return lake.uri(TABLE), getattr(lake, "storage_options", None)
     if lake.local:
         return lake.path(TABLE), None
     protocol = lake.fs.protocol if isinstance(lake.fs.protocol, str) else lake.fs.protocol[0]
-    return f"{protocol}://{lake.root}/{TABLE}", getattr(lake, "storage_options", None)
+    return f"{protocol}://{lake.root}/{TABLE}", None
 
 
 def _table(lake):
