@@ -123,13 +123,26 @@ def _members(rel) -> list[Member]:
             for r in rows]
 
 
+def _articles_dataset(lake):
+    """The lake's articles table as an Arrow dataset (the Delta lake), or None."""
+    if isinstance(lake, str) or not hasattr(lake, "_load"):
+        return None
+    dt = lake._load("articles")
+    return None if dt is None else dt.to_pyarrow_dataset()
+
+
 def assign_groups(lake, new_articles: pa.Table, *, gone: Iterable[str] = (),
-                  options: DedupOptions = DEFAULT_OPTIONS.dedup) -> tuple[pa.Table, pa.Table]:
+                  options: DedupOptions = DEFAULT_OPTIONS.dedup, articles=None) -> tuple[pa.Table, pa.Table]:
     """(articles with ``dup_group`` and ``dup_kind``, band rows to store).
 
     ``gone``: doc_ids whose article leaves the lake in this run (a changed file that is now a reject):
     they leave their group as the run's own articles do. Band rows of regrouped older documents are
-    included (band -1 rows with their new group); ``regroup_updates`` turns them into article updates."""
+    included (band -1 rows with their new group); ``regroup_updates`` turns them into article updates.
+
+    ``articles`` (default: the lake's articles table, when it has one) is read for the members of a
+    leaving first member's group too (``doc_id, dup_group`` only): the band rows are written before
+    the articles, so after a run killed between the two, the rerun finds those members there and
+    regroups them again."""
     fps = fingerprints(new_articles, options)
     ids = [d for d, _, _ in fps]
     leaving = pa.table({"doc_id": pa.array(sorted(set(ids) | set(gone)), pa.string())})
@@ -137,6 +150,8 @@ def assign_groups(lake, new_articles: pa.Table, *, gone: Iterable[str] = (),
                      "band": pa.array([b for _, _, fp in fps for b, _ in fp.band_rows()], pa.int32()),
                      "key": pa.array([k for _, _, fp in fps for _, k in fp.band_rows()], pa.int64())})
     dataset = bands_dataset(lake)
+    if articles is None:
+        articles = _articles_dataset(lake)
     hits: dict[str, set[str]] = {}
     stored: dict[str, Member] = {}
     updates: dict[str, tuple[str, str | None]] = {}
@@ -148,10 +163,15 @@ def assign_groups(lake, new_articles: pa.Table, *, gone: Iterable[str] = (),
             con.register("new_keys", keys)
             con.register("leaving", leaving)
             # 1. documents rewritten now that were the first member of a group with others: regroup the rest
+            in_group = ("dup_group IN (SELECT doc_id FROM leaving) AND dup_group <> doc_id "
+                        "AND doc_id NOT IN (SELECT doc_id FROM leaving)")
+            members_sql = f"SELECT doc_id FROM bands WHERE band = -1 AND {in_group}"
+            if articles is not None:
+                con.register("articles", articles)
+                members_sql += f" UNION SELECT doc_id FROM articles WHERE {in_group}"
             orphans = _members(con.sql(
                 "SELECT doc_id, key, sig, first_seen, dup_group, dup_kind FROM bands WHERE band = -1 "
-                "AND dup_group IN (SELECT doc_id FROM leaving) AND dup_group <> doc_id "
-                "AND doc_id NOT IN (SELECT doc_id FROM leaving)"))
+                f"AND doc_id IN ({members_sql})"))
             updates = regroup(orphans, options.threshold) if orphans else {}
             # 2. stored documents sharing a key with a new one: the run's keys are the hash side
             matched = _arrow(con.sql(MATCH_SQL))

@@ -86,3 +86,22 @@ def test_the_runs_keys_are_the_hash_side_of_the_join(tmp_path):
     plan = "\n".join(r[1] for r in con.sql("EXPLAIN " + MATCH_SQL).fetchall())
     # a SEMI join builds on its right side (new_keys); RIGHT_SEMI would hash the stored rows
     assert "SEMI" in plan and "RIGHT_SEMI" not in plan, plan
+
+
+def test_a_run_killed_after_the_band_rows_regroups_again_on_rerun(tmp_path):
+    lake = str(tmp_path / "lake")
+    run(lake, [("a", HARB)], 1)
+    run(lake, [("c", HARB), ("d", HARB + "\nEditor's note: updated")], 2)
+    # the articles table as committed: c and d in a's group
+    committed = pa.table({"doc_id": ["a", "c", "d"], "dup_group": ["a", "a", "a"]})
+    # run 3 changes a; its band rows are written, then it dies before the articles MERGE
+    out, bands = assign_groups(lake, arts([("a", "\n".join(ZH))], 3), articles=committed)
+    write_bands(lake, bands)
+    first = regroup_updates(out, bands).to_pylist()
+    assert {r["doc_id"]: r["dup_group"] for r in first} == {"c": "c", "d": "c"}
+    # the rerun (same files, same doc_ids) still finds c and d through the articles table
+    out, bands = assign_groups(lake, arts([("a", "\n".join(ZH))], 4), articles=committed)
+    assert regroup_updates(out, bands).to_pylist() == first
+    # without the articles table the band rows alone no longer name them
+    out, bands = assign_groups(lake, arts([("a", "\n".join(ZH))], 4))
+    assert regroup_updates(out, bands).num_rows == 0
