@@ -229,6 +229,10 @@ def minhash_speeds(texts: list[str]) -> dict[str, float]:
 def run_size(gold: list[str], n: int, run_rows: int, seed: int) -> dict:
     from flows.dedup import assign_groups, write_bands
     texts, story, kind = build_corpus(gold, n, seed)
+    # the corpus as one Arrow column, as a run's articles are (a Python str that pyarrow converted keeps
+    # a cached UTF-8 copy for its lifetime: a list of str held here would grow with every run)
+    corpus = pa.array(texts, pa.string())
+    del texts
     lake = tempfile.mkdtemp(prefix="dedup-bench-")
     t_start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     groups: list[str] = []
@@ -238,7 +242,7 @@ def run_size(gold: list[str], n: int, run_rows: int, seed: int) -> dict:
     base_rss = rss_mb()[0]
     try:
         for r, start in enumerate(range(0, n, run_rows)):
-            chunk = texts[start:start + run_rows]
+            chunk = corpus.slice(start, run_rows)
             ids = [f"{i:08d}" for i in range(start, start + len(chunk))]
             table = pa.table({"doc_id": ids, "text": chunk,
                               "ingested_at": pa.array([t_start + timedelta(hours=r)] * len(chunk), pa.timestamp("us", tz="UTC"))})
