@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from flows.dedup import DUPLICATES_SQL
 from flows.lake import Lake
 
 def connect(lake_root: str, *, as_of=None) -> duckdb.DuckDBPyConnection:
@@ -19,6 +20,7 @@ def connect(lake_root: str, *, as_of=None) -> duckdb.DuckDBPyConnection:
     for name, ds in lake.datasets(as_of=as_of).items():
         con.register(f"_{name}_snapshot", ds)
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_snapshot")
+    con.execute(f"CREATE VIEW duplicates AS {DUPLICATES_SQL}")  # groups of 2+ articles (flows.dedup)
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con

@@ -194,7 +194,7 @@ def choose(doc: Member, candidates: Iterable[Member], threshold: float) -> tuple
     of the earliest confirmed one; ``exact`` when some confirmed member of that group is exact."""
     confirmed = []
     for c in candidates:
-        if c.doc_id == doc.doc_id or c.order >= doc.order:
+        if c.doc_id == doc.doc_id:
             continue
         rel = relation(doc, c, threshold)
         if rel:
