@@ -483,7 +483,8 @@ class Lake:
         from deltalake import CommitProperties, WriterProperties
         from deltalake.exceptions import CommitFailedError
         out = {"files_removed": 0, "files_added": 0, "files_vacuumed": 0}
-        for name in TABLES:
+        extra = [t for t in ("_dedup_bands",) if self._load(t) is not None]  # flows.dedup's band keys
+        for name in list(TABLES) + extra:
             for attempt in range(COMMIT_ATTEMPTS):
                 dt = self.table(name)
                 try:

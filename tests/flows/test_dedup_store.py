@@ -105,3 +105,15 @@ def test_a_run_killed_after_the_band_rows_regroups_again_on_rerun(tmp_path):
     # without the articles table the band rows alone no longer name them
     out, bands = assign_groups(lake, arts([("a", "\n".join(ZH))], 4))
     assert regroup_updates(out, bands).num_rows == 0
+
+
+def test_compact_merges_the_band_files_and_keeps_the_rows(tmp_path):
+    from flows.lake import Lake
+    lake = str(tmp_path / "lake")
+    for i in range(3):
+        run(lake, [(f"d{i}", HARB if i else LIB)], i + 1)
+    before = sorted(bands_dataset(lake).to_table().to_pylist(), key=lambda r: (r["doc_id"], r["band"]))
+    assert len(bands_dataset(lake).files) == 3
+    Lake(lake).compact(retain_hours=0)
+    assert len(bands_dataset(lake).files) == 1
+    assert sorted(bands_dataset(lake).to_table().to_pylist(), key=lambda r: (r["doc_id"], r["band"])) == before
