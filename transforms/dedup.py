@@ -151,7 +151,11 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
 
 
 def fingerprint(text: str, options: DedupOptions) -> Fingerprint:
-    exact = _int64(hashlib.blake2b(normalized(text).encode("utf-8"), digest_size=8, person=b"exact").digest())
+    norm = normalized(text)
+    if not norm:  # no token at all (symbols only): exact only when byte-identical, never near
+        return Fingerprint(_int64(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8,
+                                                  person=b"raw").digest()), b"", ())
+    exact = _int64(hashlib.blake2b(norm.encode("utf-8"), digest_size=8, person=b"exact").digest())
     body = body_paragraphs(text, options)
     sig = signature(shingles(body, options.shingle), options)
     b, r = band_params(options.threshold, options.num_perm, options.fp_weight, options.fn_weight)

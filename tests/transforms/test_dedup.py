@@ -217,3 +217,11 @@ def test_regroup_after_the_first_member_left():
                _member("m2", 2, a, "gone", EXACT),
                _member("m4", 4, "\n".join(LIBRARY), "gone", NEAR)]  # matched the old first member only
     assert regroup(members, OPT.threshold) == {"m2": ("m2", None), "m3": ("m2", NEAR), "m4": ("m4", None)}
+
+
+def test_texts_without_tokens_are_never_near_and_exact_only_when_identical():
+    a, b = fingerprint("★★★ ——— ★★★", OPT), fingerprint("!!! ??? ...", OPT)
+    assert a.keys == b.keys == () and a.exact != b.exact
+    assert a.exact == fingerprint("★★★ ——— ★★★", OPT).exact
+    groups = assign_batch([("a", (1, "a"), a), ("b", (2, "b"), b)], {}, {}, OPT.threshold)
+    assert groups == {"a": ("a", None), "b": ("b", None)}
