@@ -162,16 +162,21 @@ def assign_groups(lake, new_articles: pa.Table, *, gone: Iterable[str] = (),
             con.register("bands", dataset)
             con.register("new_keys", keys)
             con.register("leaving", leaving)
-            # 1. documents rewritten now that were the first member of a group with others: regroup the rest
-            in_group = ("dup_group IN (SELECT doc_id FROM leaving) AND dup_group <> doc_id "
-                        "AND doc_id NOT IN (SELECT doc_id FROM leaving)")
-            members_sql = f"SELECT doc_id FROM bands WHERE band = -1 AND {in_group}"
-            if articles is not None:
-                con.register("articles", articles)
-                members_sql += f" UNION SELECT doc_id FROM articles WHERE {in_group}"
-            orphans = _members(con.sql(
-                "SELECT doc_id, key, sig, first_seen, dup_group, dup_kind FROM bands WHERE band = -1 "
-                f"AND doc_id IN ({members_sql})"))
+            # 1. documents rewritten now that were the first member of a group with others: regroup the
+            #    rest (only when some of the run's documents are already stored: a run of new ones skips it)
+            orphans: list[Member] = []
+            rewritten = con.sql("SELECT doc_id FROM bands WHERE band = -1 "
+                                "AND doc_id IN (SELECT doc_id FROM leaving) LIMIT 1").fetchall()
+            if rewritten:
+                in_group = ("dup_group IN (SELECT doc_id FROM leaving) AND dup_group <> doc_id "
+                            "AND doc_id NOT IN (SELECT doc_id FROM leaving)")
+                members_sql = f"SELECT doc_id FROM bands WHERE band = -1 AND {in_group}"
+                if articles is not None:
+                    con.register("articles", articles)
+                    members_sql += f" UNION SELECT doc_id FROM articles WHERE {in_group}"
+                orphans = _members(con.sql(
+                    "SELECT doc_id, key, sig, first_seen, dup_group, dup_kind FROM bands WHERE band = -1 "
+                    f"AND doc_id IN ({members_sql})"))
             updates = regroup(orphans, options.threshold) if orphans else {}
             # 2. stored documents sharing a key with a new one: the run's keys are the hash side
             matched = _arrow(con.sql(MATCH_SQL))
