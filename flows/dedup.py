@@ -131,6 +131,27 @@ def _articles_dataset(lake):
     return None if dt is None else dt.to_pyarrow_dataset()
 
 
+def _lake_errors(what: str):
+    """Errors of delta-rs / DuckDB on the band table as the lake's one-line errors (``LakeWriteError``)."""
+    import functools
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def call(lake, *args, **kwargs):
+            from flows.lake import LakeError, LakeWriteError, _one_line
+            try:
+                return fn(lake, *args, **kwargs)
+            except (LakeError, ValueError, TypeError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - disk full, unreachable store, damaged file
+                where = getattr(lake, "url", lake)
+                raise LakeWriteError(f"could not {what} the {TABLE} table of {where}: {_one_line(exc)}; "
+                                     "the lake still reads as its last good version, rerun when fixed") from None
+        return call
+    return wrap
+
+
+@_lake_errors("read")
 def assign_groups(lake, new_articles: pa.Table, *, gone: Iterable[str] = (),
                   options: DedupOptions = DEFAULT_OPTIONS.dedup, articles=None) -> tuple[pa.Table, pa.Table]:
     """(articles with ``dup_group`` and ``dup_kind``, band rows to store).
@@ -220,6 +241,7 @@ def regroup_updates(articles: pa.Table, bands: pa.Table) -> pa.Table:
     return head.filter(pa.array(keep, pa.bool_())).select(["doc_id", "dup_group", "dup_kind"])
 
 
+@_lake_errors("write")
 def write_bands(lake, bands: pa.Table, *, remove: Iterable[str] = ()) -> None:
     """Store the run's band rows. A document with band rows >= 0 here replaces all its stored rows; one with
     only its band -1 row (regrouped) replaces that row; ``remove``'s rows go (articles that left the lake).
