@@ -52,3 +52,7 @@ def test_later_run_copy_joins_the_old_group_and_a_changed_file_leaves_it(tmp_pat
     run_ingest(str(landing), str(lake))
     g = groups(lake)
     assert "library.txt" not in g and g["harbour.txt"] == ("harbour.txt", None)
+    # a backfill of everything rewrites every article: all share one ingested_at now, so first members go by
+    # doc_id (here the same ones as before)
+    run_ingest(str(landing), str(lake), flow_name="backfill", reprocess=lambda f, old: True)
+    assert groups(lake) == g
