@@ -18,11 +18,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import lake_url, landing_url
+from flows.dedup import assign_groups, regroup_updates, write_bands
 from flows.discover import RawFile, discover
 from flows.lake import BUFFER_BYTES, Lake, LakeError, record_run
 from flows.process import BatchResult, process_batch
 from schemas import ARTICLES_DELTA, PIPELINE_VERSION, REJECTS_DELTA
 from transforms import DEFAULT_OPTIONS, ExtractOptions, doc_id_for
+from transforms.options import DedupOptions
 
 BATCH_SIZE = 64
 RUNNERS = ("process", "thread", "dask")
@@ -157,7 +159,7 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
             entries = [e for r in buffered for e in r.entries]
             buffered.clear()
             buffered_bytes = 0
-            publish(store, summary, ledger, outcome_by_doc, entries, articles, rejects)
+            publish(store, summary, ledger, outcome_by_doc, entries, articles, rejects, options.dedup)
 
         pending = []
         for start in range(0, len(todo), batch_size):
@@ -231,8 +233,18 @@ def _op_rows(schema: pa.Schema, op: str, docs: list[str], sizes=None, mtimes=Non
     return pa.table(cols).cast(_source_schema(schema))
 
 
+def _dup_rows(updates: pa.Table) -> pa.Table:
+    """MERGE rows (``_op = 'dup'``) that set only dup_group and dup_kind: older articles regrouped."""
+    t = _op_rows(ARTICLES_DELTA, "dup", updates["doc_id"].to_pylist())
+    for name in ("dup_group", "dup_kind"):
+        i = t.schema.get_field_index(name)
+        t = t.set_column(i, t.schema.field(i), updates[name].cast(t.schema.field(i).type))
+    return t
+
+
 def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], outcome_by_doc: dict[str, str],
-            entries: list[dict], articles: pa.Table, rejects: pa.Table) -> None:
+            entries: list[dict], articles: pa.Table, rejects: pa.Table,
+            dedup: DedupOptions = DEFAULT_OPTIONS.dedup) -> None:
     """Merge one buffer of a run's rows into the lake: articles, then rejects, each one MERGE on doc_id.
 
     A document written as an article is deleted from rejects and the other way round; a file that
@@ -259,16 +271,23 @@ def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], outcome_b
     if rejects.num_rows:
         summary.by_reason.update(f"{st}: {r[:120]}" for st, r in zip(rejects["stage"].to_pylist(),
                                                                       rejects["reason"].to_pylist()))
-    art_src = _with_ledger(articles, ARTICLES_DELTA, entry_by_doc, run_id)
     rej_src = _with_ledger(rejects, REJECTS_DELTA, entry_by_doc, run_id)
-    art_docs, rej_docs = art_src["doc_id"].to_pylist(), rej_src["doc_id"].to_pylist()
+    rej_docs = rej_src["doc_id"].to_pylist()
+    # duplicate groups (flows.dedup): band rows first, then the articles MERGE carries the groups
+    gone = [d for d in rej_docs if outcome_by_doc.get(d) == "article"]
+    articles, bands = assign_groups(store, articles, gone=gone, options=dedup)
+    write_bands(store, bands, remove=gone)
+    regrouped = regroup_updates(articles, bands)
+    art_src = _with_ledger(articles, ARTICLES_DELTA, entry_by_doc, run_id)
+    art_docs = art_src["doc_id"].to_pylist()
+    moved = set(regrouped["doc_id"].to_pylist())
 
     def touches(kind, schema):
-        t = touch[kind]
+        t = [x for x in touch[kind] if x["doc_id"] not in moved]  # one source row per doc_id
         return _op_rows(schema, "touch", [x["doc_id"] for x in t], [x["size"] for x in t], [x["mtime_ns"] for x in t])
 
     store.merge("articles", pa.concat_tables([art_src, _op_rows(ARTICLES_DELTA, "del", rej_docs),
-                                              touches("article", ARTICLES_DELTA)]), run_id)
+                                              touches("article", ARTICLES_DELTA), _dup_rows(regrouped)]), run_id)
     store.merge("rejects", pa.concat_tables([rej_src, _op_rows(REJECTS_DELTA, "del", art_docs),
                                              touches("reject", REJECTS_DELTA)]), run_id)
     for d in art_docs:

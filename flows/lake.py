@@ -405,7 +405,8 @@ class Lake:
         """MERGE ``source`` into table ``name`` on its key, retried after a concurrent commit.
 
         ``source`` has the table's columns (all nullable) and ``_op``: ``up`` (replace or insert),
-        ``del`` (delete if present), ``touch`` (set size and mtime_ns only)."""
+        ``del`` (delete if present), ``touch`` (set size and mtime_ns only), ``dup`` (set dup_group and
+        dup_kind only: an older article ``flows.dedup`` regrouped)."""
         from deltalake import CommitProperties, WriterProperties
         from deltalake.exceptions import CommitFailedError
         if source.num_rows == 0:
@@ -421,8 +422,10 @@ class Lake:
                              writer_properties=writer, commit_properties=props)
                 if has_ops:
                     m = (m.when_matched_delete("s._op = 'del'")
-                         .when_matched_update({"size": "s.size", "mtime_ns": "s.mtime_ns"}, "s._op = 'touch'")
-                         .when_matched_update_all("s._op = 'up'")
+                         .when_matched_update({"size": "s.size", "mtime_ns": "s.mtime_ns"}, "s._op = 'touch'"))
+                    if "dup_group" in source.column_names:
+                        m = m.when_matched_update({"dup_group": "s.dup_group", "dup_kind": "s.dup_kind"}, "s._op = 'dup'")
+                    m = (m.when_matched_update_all("s._op = 'up'")
                          .when_not_matched_insert_all("s._op = 'up'"))
                 else:
                     m = m.when_matched_update_all().when_not_matched_insert_all()
@@ -528,7 +531,8 @@ class Lake:
         from deltalake import CommitProperties, WriterProperties
         from deltalake.exceptions import CommitFailedError
         out = {"files_removed": 0, "files_added": 0, "files_vacuumed": 0}
-        for name in TABLES:
+        extra = [t for t in ("_dedup_bands",) if self._load(t) is not None]  # flows.dedup's band keys
+        for name in list(TABLES) + extra:
             for attempt in range(COMMIT_ATTEMPTS):
                 dt = self.table(name)
                 try:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from flows.dedup import DUPLICATES_SQL
 from flows.lake import Lake
 
 VIEWS = ("articles", "rejects", "runs", "ledger")
@@ -81,6 +82,7 @@ def connect(lake_root: str, *, as_of=None, memory_limit: str | None = DEFAULT_ME
     missing = [v for v in VIEWS if v not in datasets]
     if missing:
         raise ValueError(f"the lake at {lake_root} has no table {missing[0]!r}")
+    con.execute(f"CREATE VIEW duplicates AS {DUPLICATES_SQL}")  # groups of 2+ articles (flows.dedup)
     memory = memory_limit or DEFAULT_MEMORY
     settings = [
         ("python_enable_replacements", False),     # no scan of Python variables by name
