@@ -34,7 +34,7 @@ from transforms.types import Reject, RejectError
 
 _LABEL = re.compile(r"[\w\u4e00-\u9fff ·&]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_SUFFIXED = re.compile(r"\s*[-_|｜–—·:：]\s*\S.{0,30}")  # " - 站名", "_财经_新浪网"
+_SUFFIXED = re.compile(r"(?<!\s)\s*[-_|｜–—·:：]\s*\S.{0,30}")  # " - 站名", "_财经_新浪网"
 
 
 def doc_id_for(source_file: str) -> str:

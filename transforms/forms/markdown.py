@@ -14,7 +14,7 @@ from transforms.boilerplate.blocks import Block, Image
 from transforms.forms.inline import InlineText
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # not [^>]*: each of many unclosed "<" would scan to the end
 _BR = re.compile(r"<br\s*/?>", re.I)
 _PIPE = re.compile(r"(?<!\\)\|")
 _LAYOUT_ROW_CHARS = 200   # a table row longer than this holds paragraphs (a layout table), not data
