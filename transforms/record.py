@@ -80,8 +80,8 @@ def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
     body, byline_author = strip_bylines(article)
     fields = merge(fields, {"author": byline_author, "url": trailing_source_link(blocks)})
     body_text = "\n".join(b.text for b in body)
-    if len(body_text.strip()) < options.min_text_chars:
-        raise RejectError("extract", f"no article text found (under {options.min_text_chars} characters after boilerplate removal)")
+    if sg.tokens(body_text) < options.min_text_tokens:
+        raise RejectError("extract", f"no article text found (under {options.min_text_tokens} tokens after boilerplate removal)")
     url = normalize_url(fields.get("url"))
     return {
         "doc_id": doc_id_for(source_file),

@@ -120,3 +120,11 @@ def test_korean_and_russian_paragraphs_are_prose_and_their_menus_are_not():
         assert all(prose(p) for p in ARTICLES[lang].paragraphs)
         assert not prose(" ".join(ARTICLES[lang].nav))
         assert not any(prose(r) for r in ARTICLES[lang].related)
+
+
+def test_language_of_every_script():
+    from transforms.metadata.lang import detect_lang
+    for page in (*ARTICLES.values(), *SMOKE.values(), CHINESE_BRIEF):
+        assert detect_lang(page.gold) == page.lang, page.lang
+    assert detect_lang("ဒါဟာ မြန်မာဘာသာစကားနဲ့ ရေးထားတဲ့ စမ်းသပ်စာကြောင်း ဖြစ်ပါတယ်။") == "my"
+    assert detect_lang("ეს არის ქართული ენის სატესტო წინადადება, რომელიც საკმაოდ გრძელია.") == "ka"
