@@ -17,6 +17,8 @@ class Limits:
     max_decompressed_bytes: int = 64 * 1024 * 1024  # after gunzip (decompression-bomb cap)
     max_html_depth: int = 200                      # deeper nesting is flattened (lxml drops text ~255 deep)
     max_line_chars: int = 200_000                  # a longer single line is cut before block parsing
+    split_line_tokens: int = 200                   # a dump's line this long is cut into sentences and menu
+                                                   # entries (navigation and article run into one line)
     per_file_seconds: float = 30.0                 # wall time for one file (enforced by the shell)
 
 

@@ -112,11 +112,11 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
     if form == "markdown+front_matter":
         meta, body, _problem = split_front_matter(text)
         fields, _problems = from_front_matter(meta, options)
-        blocks = unwrap_blocks(parse_markdown(body))
+        blocks = unwrap_blocks(parse_markdown(body, options.limits.split_line_tokens))
     elif form == "markdown":
-        blocks = unwrap_blocks(parse_markdown(text))
+        blocks = unwrap_blocks(parse_markdown(text, options.limits.split_line_tokens))
     else:
-        blocks = parse_text(text, options.limits.max_line_chars)
+        blocks = parse_text(text, options.limits.max_line_chars, options.limits.split_line_tokens)
     return classify(blocks, options.boilerplate), blocks, fields
 
 

@@ -49,6 +49,37 @@ _CLAUSE_SPACE = re.compile(f"(?<=[{_SPACED_CLAUSE_LETTERS}]) (?=[{_SPACED_CLAUSE
 _CLAUSE_RUN = re.compile(f"[{_SPACED_CLAUSE_LETTERS}]{{{_CLAUSE}}}$")
 
 
+# Code carried as text (inline script or CSS in a dump, JSON): ASCII brackets, braces, semicolons and
+# operators, and dotted or called identifiers (``document.getElementById(``, ``a.b.c``).
+_CODE_SYMBOL = re.compile(r"[{}()\[\];=<>\"]")
+_CODE_STRONG = re.compile(r"[{};]|=>|==|&&|\|\||\"[:,][\"{\[\d]")
+_CODE_IDENT = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)+(?=\s*\(|\s*=|\.|;)|(?<![\w$])[A-Za-z_$][\w$]*+\(")
+_CODE_MIN_CHARS = 20
+# Where an over-long line splits: after a sentence mark and the space after it, after a full-width
+# mark (no space follows in CJK text), and at a separator between menu entries (" | ", " · ", " • ").
+_SPLIT = re.compile(r"(?<=[.!?;。！？؟۔।॥။።។…][\"'”’»)）」』]) |(?<=[.!?;。！？؟۔।॥။።។…]) "
+                    r"|(?<=[。！？])(?=[^\s”’」』》）)])|(?<! ) ?[|·•] (?=\S)")
+
+
+def is_code(text: str, min_density: float = 0.06) -> bool:
+    """The line reads as program code (JavaScript, CSS, JSON), not as a sentence: dense ASCII code
+    symbols with braces, semicolons or ``=>``/``==``/``&&``, or several dotted/called identifiers."""
+    n = len(text)
+    if n < _CODE_MIN_CHARS or has_nospace(text[:200]) and not _CODE_STRONG.search(text[:200]):
+        return False
+    symbols = len(_CODE_SYMBOL.findall(text))
+    if symbols >= min_density * n and len(_CODE_STRONG.findall(text)) >= 2:
+        return True
+    idents = len(_CODE_IDENT.findall(text))
+    return idents >= 2 and (idents + symbols) * 8 >= tokens(text)
+
+
+def split_sentences(text: str) -> list[str]:
+    """An over-long line cut into its sentences and menu entries (a dump that ran a page's navigation
+    and its article into one line). Pieces keep their text; empty pieces are dropped."""
+    return [p.strip() for p in _SPLIT.split(text) if p and p.strip()]
+
+
 def tokens(text: str) -> int:
     """Tokens of the text: one per letter of a no-space script, one per word of any other script."""
     return len(TOKEN.findall(text))

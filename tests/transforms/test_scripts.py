@@ -128,3 +128,47 @@ def test_language_of_every_script():
         assert detect_lang(page.gold) == page.lang, page.lang
     assert detect_lang("ဒါဟာ မြန်မာဘာသာစကားနဲ့ ရေးထားတဲ့ စမ်းသပ်စာကြောင်း ဖြစ်ပါတယ်။") == "my"
     assert detect_lang("ეს არის ქართული ენის სატესტო წინადადება, რომელიც საკმაოდ გრძელია.") == "ka"
+
+
+JS = ('var _hmt = _hmt || []; (function() { var hm = document.createElement("script"); hm.src = "https://hm.example.com/hm.js?abc"; '
+      'var s = document.getElementsByTagName("script")[0]; s.parentNode.insertBefore(hm, s); })(); window.dataLayer = '
+      'window.dataLayer || []; function gtag(){dataLayer.push(arguments);} gtag("js", new Date()); gtag("config", "G-XXXX");')
+CSS = (".nav li{display:inline;margin:0 4px}.footer{color:#999;font-size:12px} .article p{line-height:1.8;margin:1em 0} "
+       ".sidebar{float:right;width:300px} @media (max-width:768px){.sidebar{display:none}}")
+EN = ("The city council approved the final budget on Tuesday, and the park opened to visitors the next morning.",
+      "Residents had asked for more green space for years; the old warehouse district had almost none.",
+      "Officials said the park will host a weekly market, free concerts and a children's library in the summer months.")
+
+
+def test_code_lines_are_not_prose():
+    for code in (JS, CSS, '{"@context":"https://schema.org","@type":"NewsArticle","headline":"Park opens","datePublished":"2026-11-30"}'):
+        assert scripts.is_code(code), code
+    for prose in (*EN, "He said (quietly) that the plan, which costs $5 million; would start soon.",
+                  "The function f(x) = x + 1 is linear; its graph is a straight line.",
+                  *CHINESE_BRIEF.paragraphs, *ARTICLES["ru"].paragraphs, *ARTICLES["ja"].paragraphs):
+        assert not scripts.is_code(prose), prose
+
+
+def test_inline_script_and_css_in_a_markdown_dump_are_not_the_article():
+    md = "\n\n".join(["* [Home](/)\n* [News](/news)", JS, CSS, "# Mayor opens new riverside park", *EN,
+                      "Copyright 2026 City Herald. All rights reserved."])
+    rec = extract(md.encode(), "park.md")
+    assert F1("\n".join(EN), rec["text"]) >= 0.8
+    assert "getElementsByTagName" not in rec["text"] and "display:inline" not in rec["text"]
+
+
+def test_navigation_and_article_on_one_unbroken_line_are_split():
+    page = ARTICLES["ru"]
+    more = ("Первые работы начнутся весной в трёх районах на севере города, где дворы давно не ремонтировали.",
+            "Жители этих районов уже провели собрания и составили списки деревьев, которые хотели бы видеть у своих домов.",
+            "Городские службы обещают отчитываться о ходе работ каждый месяц на сайте мэрии и в социальных сетях.",
+            "Если программа окажется успешной, её планируют продлить ещё на несколько лет и распространить на пригороды.",
+            "Общественные организации предлагают также привлечь к посадкам школьников и студентов-волонтёров.",
+            "По подсчётам экологов, каждое взрослое дерево во дворе задерживает за лето несколько килограммов пыли.",
+            "Кроме того, тень от деревьев заметно снижает температуру воздуха у стен домов в жаркие дни.",
+            "Мэрия рассчитывает, что к концу программы доля зелёных дворов в городе вырастет почти вдвое.")
+    article = " ".join((*page.paragraphs, *more))
+    line = " | ".join(page.nav) + " " + article + " Читайте также · " + " · ".join(page.footer)
+    rec = extract(line.encode(), "one-line.txt")
+    assert F1(article, rec["text"]) >= 0.8
+    assert "Экономика" not in rec["text"] and "Все права защищены" not in rec["text"]

@@ -113,7 +113,7 @@ def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: 
     not prose; a line that ends like a sentence may have marks less than half as dense.
     """
     t = tokens(text)
-    if t < min_tokens or is_truncated(text):
+    if t < min_tokens or is_truncated(text) or is_code(text):
         return False
     marks = punct_count(text)
     if ends_like_sentence(text):
@@ -124,6 +124,12 @@ def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: 
     if clauses >= 2 or (clauses and t >= 2 * long_tokens):
         return t >= long_tokens
     return t >= long_tokens and marks >= 2 and marks * max_tokens_per_mark >= t
+
+
+@memo
+def is_code(text: str) -> bool:
+    """Program code carried as text (an inline script or style in a dump, JSON-LD): never prose."""
+    return scripts.is_code(text)
 
 
 @memo
