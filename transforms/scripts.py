@@ -29,8 +29,9 @@ _MARKS = ("\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5
           "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
           "\u0900-\u0963\u0966-\u0dff"   # Devanagari ... Sinhala: letters, signs and digits (not the dandas)
           "\u0f18\u0f19\u0f35\u0f37\u0f39\u0f71-\u0f84\u135d-\u135f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f")
-_NOSPACE_LETTER = f"(?=[^\\W_])[{NOSPACE}]"
-_WORD = f"[^\\W_{NOSPACE}](?:[^\\W_{NOSPACE}]|[{_MARKS}])*"
+# (CJK ranges hold letters only; Thai-like blocks also hold marks and signs: a letter is checked for.)
+_NOSPACE_LETTER = f"[{_CJK}]|(?=[^\\W_])[{_SEA}]"
+_WORD = f"[^\\W_{NOSPACE}]+(?:[{_MARKS}]+[^\\W_{NOSPACE}]*)*"
 TOKEN = re.compile(f"{_NOSPACE_LETTER}|{_WORD}")
 _NOSPACE_CHAR = re.compile(f"[{NOSPACE}]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -39,13 +40,13 @@ _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f
 SENTENCE_END = frozenset("。！？!?；;…‼⁇⁈⁉｡︒؟۔।॥။።፧፨។៕։՜՞߹")
 # Inner sentence punctuation. ASCII , ; ! ? count when not inside a number, ASCII . and : only before a
 # space, the end or a no-space-script letter (not in 1.5, 10:30, a.b).
-_INNER_WIDE = "，。！？；、：﹐﹑﹔﹕､｡،؛؟۔।॥၊။፣፤፥፦።፧។៕៖։՝՛·"
+_INNER_WIDE = "，。！？；、：﹐﹑﹔﹕､｡،؛؟۔।॥၊။፣፤፥፦።፧។៕៖։՝՛\u0387"  # (not U+00B7 "·": a menu separator)
 INNER_PUNCT = re.compile(f"[{_INNER_WIDE}]|[,;!?](?!\\d)|[.:](?=\\s|$|[{NOSPACE}])")
 
 # Thai and Lao: a space between two runs of their letters, the one before it at least _CLAUSE long.
 _SPACED_CLAUSE_LETTERS = "\u0e00-\u0eff"
 _CLAUSE = 10
-_CLAUSE_SPACE = re.compile(f"(?<=[{_SPACED_CLAUSE_LETTERS}]) (?=[{_SPACED_CLAUSE_LETTERS}])")
+_CLAUSE_SPACE = re.compile(f"[{_SPACED_CLAUSE_LETTERS}] (?=[{_SPACED_CLAUSE_LETTERS}])")  # a letter first: fast scan
 _CLAUSE_RUN = re.compile(f"[{_SPACED_CLAUSE_LETTERS}]{{{_CLAUSE}}}$")
 
 
@@ -65,7 +66,9 @@ def is_code(text: str, min_density: float = 0.06) -> bool:
     """The line reads as program code (JavaScript, CSS, JSON), not as a sentence: dense ASCII code
     symbols with braces, semicolons or ``=>``/``==``/``&&``, or several dotted/called identifiers."""
     n = len(text)
-    if n < _CODE_MIN_CHARS or has_nospace(text[:200]) and not _CODE_STRONG.search(text[:200]):
+    if n < _CODE_MIN_CHARS or not ("{" in text or ";" in text or "=" in text or "(" in text):
+        return False  # (the common case, decided by str scans)
+    if has_nospace(text[:200]) and not _CODE_STRONG.search(text[:200]):
         return False
     symbols = len(_CODE_SYMBOL.findall(text))
     if symbols >= min_density * n and len(_CODE_STRONG.findall(text)) >= 2:
@@ -102,7 +105,8 @@ def clause_spaces(text: str) -> int:
         return 0
     n = 0
     for m in _CLAUSE_SPACE.finditer(text):
-        if _CLAUSE_RUN.search(text, max(0, m.start() - _CLAUSE), m.start()):
+        space = m.start() + 1
+        if _CLAUSE_RUN.search(text, max(0, space - _CLAUSE), space):
             n += 1
     return n
 
