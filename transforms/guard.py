@@ -15,7 +15,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
 # Elements that nest by closing tags. Tags with implied ends (p, li, td, ...) never deepen a page.
 _NESTING = rb"div|span|section|article|table|ul|ol|blockquote|font|center"
-_TAG = re.compile(rb"<(/?)(" + _NESTING + rb")\b[^>]*?(/?)>", re.I)
+# [^<>]: a tag ends before the next "<" (with [^>], each of many unclosed "<div" scanned to the end: quadratic).
+_TAG = re.compile(rb"<(/?)(" + _NESTING + rb")\b[^<>]*?(/?)>", re.I)
 _LOOKS_HTML = re.compile(rb"<(?:html|body|div|p|span|table)\b", re.I)
 
 

@@ -17,6 +17,8 @@ class Limits:
     max_decompressed_bytes: int = 64 * 1024 * 1024  # after gunzip (decompression-bomb cap)
     max_html_depth: int = 200                      # deeper nesting is flattened (lxml drops text ~255 deep)
     max_line_chars: int = 200_000                  # a longer single line is cut before block parsing
+    split_line_tokens: int = 200                   # a dump's line this long is cut into sentences and menu
+                                                   # entries (navigation and article run into one line)
     per_file_seconds: float = 30.0                 # wall time for one file (enforced by the shell)
 
 
@@ -78,7 +80,8 @@ class ExtractOptions:
     default_tz_offset_minutes: int = 8 * 60   # Chinese pages that give no zone are China time
     other_tz_offset_minutes: int = 0          # ... a page without Chinese text that gives none: UTC
     chinese_min_han: int = 20                 # Han characters in a page's first 20,000 characters that make it Chinese
-    min_text_chars: int = 20                  # less extracted text than this -> reject (stage 'extract')
+    min_text_tokens: int = 8                  # less article text than this, in tokens of its script (a letter of
+                                              # Han/kana/Thai, a word of a spaced script; transforms.scripts) -> reject
     keep_headings: bool = True
     boilerplate: BoilerplateOptions = field(default_factory=BoilerplateOptions)
     limits: Limits = field(default_factory=Limits)

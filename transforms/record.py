@@ -34,7 +34,7 @@ from transforms.types import Reject, RejectError
 
 _LABEL = re.compile(r"[\w\u4e00-\u9fff ·&]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_SUFFIXED = re.compile(r"\s*[-_|｜–—·:：]\s*\S.{0,30}")  # " - 站名", "_财经_新浪网"
+_SUFFIXED = re.compile(r"(?<!\s)\s*[-_|｜–—·:：]\s*\S.{0,30}")  # " - 站名", "_财经_新浪网"
 
 
 def doc_id_for(source_file: str) -> str:
@@ -80,8 +80,8 @@ def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
     body, byline_author = strip_bylines(article)
     fields = merge(fields, {"author": byline_author, "url": trailing_source_link(blocks)})
     body_text = "\n".join(b.text for b in body)
-    if len(body_text.strip()) < options.min_text_chars:
-        raise RejectError("extract", f"no article text found (under {options.min_text_chars} characters after boilerplate removal)")
+    if sg.tokens(body_text) < options.min_text_tokens:
+        raise RejectError("extract", f"no article text found (under {options.min_text_tokens} tokens after boilerplate removal)")
     url = normalize_url(fields.get("url"))
     return {
         "doc_id": doc_id_for(source_file),
@@ -112,11 +112,11 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
     if form == "markdown+front_matter":
         meta, body, _problem = split_front_matter(text)
         fields, _problems = from_front_matter(meta, options)
-        blocks = unwrap_blocks(parse_markdown(body))
+        blocks = unwrap_blocks(parse_markdown(body, options.limits.split_line_tokens))
     elif form == "markdown":
-        blocks = unwrap_blocks(parse_markdown(text))
+        blocks = unwrap_blocks(parse_markdown(text, options.limits.split_line_tokens))
     else:
-        blocks = parse_text(text, options.limits.max_line_chars)
+        blocks = parse_text(text, options.limits.max_line_chars, options.limits.split_line_tokens)
     return classify(blocks, options.boilerplate), blocks, fields
 
 

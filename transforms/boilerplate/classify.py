@@ -41,6 +41,8 @@ def block_score(block: Block, counts: Counter, o: BoilerplateOptions) -> float:
         return -(o.nonprose_base + o.link_per_token * t)
     if is_prose(block, o):
         return float(t)
+    if sg.is_code(block.text):
+        return 0.0  # code neither pulls the run (inline script in a dump) nor splits it (code in a how-to)
     cost = o.nonprose_base + o.nonprose_per_token * t
     if counts[sg.norm(block.text)] > 1:
         cost += o.repeat_penalty

@@ -12,17 +12,15 @@ import re
 from collections import Counter
 from functools import lru_cache, wraps
 
+from transforms import scripts
 from transforms.boilerplate.blocks import Block
 
 _MEMO_MAX_CHARS = 2000
 _WS = re.compile(r"\s+")
-_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z0-9]+")
-# Punctuation inside a sentence: CJK full-width marks; ASCII , ; ! ? not inside a number; ASCII . and :
-# only before a space, the end or a CJK character (not in 1.5, 10:30, a.b).
-_INNER_PUNCT = re.compile(r"[，。！？；、：]|[,;!?](?!\d)|[.:](?=\s|$|[\u4e00-\u9fff])")
-_CLOSERS = "”’」』》)）]】\"' \t*_"
-_SENTENCE_END = set("。！？!?；;…")
-_TRAILING_NOTE = re.compile(r"\s*[（(【\[][^（()）【】\[\]]{1,12}[)）】\]]\s*$")
+# Tokens and sentence punctuation of every script: ``transforms.scripts``.
+_CLOSERS = "”’“」』》)）]】\"'»›«‹ \t*_"
+# (no leading \s*: a pattern that starts with an unbounded run is tried from every position of it)
+_TRAILING_NOTE = re.compile(r"[（(【\[][^（()）【】\[\]]{1,12}[)）】\]]\s*$")
 _COLON = re.compile(r"[:：]")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|。。。)\s*$")
 
@@ -52,9 +50,11 @@ _DATE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2}秒?)?)?"
     r"|\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?\s+\d{1,2}:\d{2}|\b\d{1,2}:\d{2}(?::\d{2})?\b"
 )
+# ``(?<!\d)\d++``: a number is read once from its first digit (``\d+`` alone was tried from every digit
+# of a long run of digits and backtracked over the rest: quadratic).
 _COUNTER = re.compile(
-    r"(?:阅读|浏览|点击|评论|点赞|收藏|分享|转发|人气|热度|views?|comments?|likes?|reads?)\s*[:：(（]?\s*\d+[万kK+]?\s*[)）]?"
-    r"|\d+[万kK+]?\s*(?:人?阅读|次?浏览|人?评论|条评论|赞|views?|comments?|likes?)",
+    r"(?:阅读|浏览|点击|评论|点赞|收藏|分享|转发|人气|热度|views?|comments?|likes?|reads?)\s*+(?:[:：(（]\s*+)?\d++[万kK+]?\s*[)）]?"
+    r"|(?<!\d)\d++[万kK+]?\s*+(?:人?阅读|次?浏览|人?评论|条评论|赞|views?|comments?|likes?)",
     re.I,
 )
 _UI = re.compile(
@@ -78,14 +78,15 @@ def memo(fn):
 
 @memo  # the classifier asks for the same lines several times
 def tokens(text: str) -> int:
-    """Scorer-like length: one per CJK character, one per run of Latin letters or digits."""
-    return len(_TOKEN.findall(text))
+    """Scorer-like length in every script: one per letter of Han, kana, Thai, ..., one per word of a
+    spaced script (Latin, Cyrillic, Hangul, Arabic, ...): ``transforms.scripts.tokens``."""
+    return len(scripts.TOKEN.findall(text))
 
 
 @memo
 def punct_count(text: str) -> int:
     """Sentence punctuation marks inside the line (commas, full stops, colons, ...)."""
-    return len(_INNER_PUNCT.findall(text))
+    return scripts.inner_marks(text)
 
 
 @memo
@@ -95,7 +96,7 @@ def ends_like_sentence(text: str) -> bool:
     s = _TRAILING_NOTE.sub("", text).rstrip(_CLOSERS)
     if not s or is_truncated(text):
         return False
-    return s[-1] in _SENTENCE_END or (s[-1] == "." and not s.endswith(".."))
+    return scripts.ends_sentence_mark(s[-1]) or (s[-1] == "." and not s.endswith(".."))
 
 
 @memo
@@ -112,12 +113,23 @@ def is_prose(text: str, min_tokens: int, long_tokens: int, max_tokens_per_mark: 
     not prose; a line that ends like a sentence may have marks less than half as dense.
     """
     t = tokens(text)
-    if t < min_tokens or is_truncated(text):
+    if t < min_tokens or is_truncated(text) or is_code(text):
         return False
     marks = punct_count(text)
     if ends_like_sentence(text):
         return t < long_tokens or marks * max_tokens_per_mark * 2.5 >= t
+    # Thai and Lao end no sentence with a mark and separate clauses with spaces: a long line of two
+    # clauses (a headline has one), or of three, is prose.
+    clauses = scripts.clause_spaces(text)
+    if clauses >= 2 or (clauses and t >= 2 * long_tokens):
+        return t >= long_tokens
     return t >= long_tokens and marks >= 2 and marks * max_tokens_per_mark >= t
+
+
+@memo
+def is_code(text: str) -> bool:
+    """Program code carried as text (an inline script or style in a dump, JSON-LD): never prose."""
+    return scripts.is_code(text)
 
 
 @memo
@@ -180,7 +192,7 @@ def line_counts(blocks: list[Block]) -> Counter:
 def token_keys(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The first and the last ``n`` tokens, lower-cased: a paragraph sharing either with an earlier
     one is the same paragraph repeated (with a different prefix or leftover markup)."""
-    toks = _TOKEN.findall(text)
+    toks = scripts.token_list(text)
     return ("head", *(t.lower() for t in toks[:n])), ("tail", *(t.lower() for t in toks[-n:]))
 
 

@@ -13,6 +13,7 @@ import trafilatura
 from lxml import etree
 
 from transforms.boilerplate.blocks import Block, Image
+from transforms.detect import prologue_end
 from transforms.forms.inline import InlineText
 
 # trafilatura XML: elements that make a block of their own.
@@ -30,7 +31,9 @@ _DOM_CONTAINERS = {
 }
 _DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template", "svg", "iframe", "select", "button", "textarea"}
 # Scripts or comments before <!DOCTYPE>/<html> make lxml put the whole page into <head>.
-_LEADING_JUNK = re.compile(r"\A\s*(?:<script\b.*?</script>\s*|<!--.*?-->\s*|<style\b.*?</style>\s*)+(?=<!doctype|<html)", re.I | re.S)
+# Scripts, comments and styles before the page's start are cut by ``detect.prologue_end`` (linear; the
+# regex ``\A\s*(?:<script\b.*?</script>\s*|...)+(?=<!doctype|<html)`` backtracked exponentially).
+_PAGE_START = re.compile(r"<!doctype|<html", re.I)
 
 
 # How deep the DOM walk recurses (below Python's recursion limit). ``transforms.guard`` has already
@@ -60,7 +63,8 @@ def parse_html(html: str):
 
 def clean_prologue(html: str) -> str:
     """Drop scripts, styles and comments that stand before ``<!DOCTYPE>``/``<html>``."""
-    return _LEADING_JUNK.sub("", html, count=1)
+    end = prologue_end(html, _PAGE_START)
+    return html if end is None else html[end:]
 
 
 def trafilatura_tree(html: str):

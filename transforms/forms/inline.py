@@ -6,7 +6,9 @@ import re
 from transforms.boilerplate.blocks import Block
 
 # A line break between two CJK characters is no space (CJK text has none between words).
-_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
+# (The ideographic space U+3000 is whitespace, not a CJK character: a run of it was tried from each of
+# its positions, quadratic.)
+_CJK_GAP = re.compile(r"(?<=[\u3001-\u9fff\uff00-\uffef])[^\S\n]*\n\s*(?=[\u3001-\u9fff\uff00-\uffef])")
 
 
 class InlineText:

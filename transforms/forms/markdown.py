@@ -12,9 +12,10 @@ from markdown_it import MarkdownIt
 
 from transforms.boilerplate.blocks import Block, Image
 from transforms.forms.inline import InlineText
+from transforms.forms.text import split_long
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # not [^>]*: each of many unclosed "<" would scan to the end
 _BR = re.compile(r"<br\s*/?>", re.I)
 _PIPE = re.compile(r"(?<!\\)\|")
 _LAYOUT_ROW_CHARS = 200   # a table row longer than this holds paragraphs (a layout table), not data
@@ -70,7 +71,22 @@ def _row_blocks(row: list[Block]) -> list[Block]:
     return joined + images
 
 
-def parse_markdown(text: str) -> list[Block]:
+def parse_markdown(text: str, split_tokens: int | None = None) -> list[Block]:
+    """Blocks of a Markdown page; a paragraph without links of at least ``split_tokens`` tokens (a dump
+    that ran navigation and article into one line) is split into its sentences and menu entries."""
+    out = _parse(text)
+    if not split_tokens:
+        return out
+    split: list[Block] = []
+    for b in out:
+        if b.kind == "p" and not b.link_chars and b.image is None:
+            split.extend(Block(p) for p in split_long(b.text, split_tokens))
+        else:
+            split.append(b)
+    return split
+
+
+def _parse(text: str) -> list[Block]:
     out: list[Block] = []
     stack: list[str] = []      # enclosing containers: item, quote
     heading = 0

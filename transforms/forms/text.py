@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from transforms import scripts
 from transforms.boilerplate.blocks import Block
 
 _MARKS = re.compile(r"[，。；、,;]")
@@ -81,11 +82,19 @@ def unwrap_blocks(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def parse_text(text: str, max_line_chars: int) -> list[Block]:
-    """One block per non-empty (re-joined) line, whitespace collapsed; an over-long line is cut."""
+def parse_text(text: str, max_line_chars: int, split_tokens: int | None = None) -> list[Block]:
+    """One block per non-empty (re-joined) line, whitespace collapsed; an over-long line is cut, and a
+    line of at least ``split_tokens`` tokens is split into its sentences and menu entries."""
     blocks = []
     for line in unwrap(text.splitlines()):
         line = " ".join(line.split())[:max_line_chars]
         if line:
-            blocks.append(Block(line))
+            blocks.extend(Block(p) for p in split_long(line, split_tokens))
     return blocks
+
+
+def split_long(line: str, split_tokens: int | None) -> list[str]:
+    """``[line]``, or its sentences and menu entries when it holds ``split_tokens`` tokens or more."""
+    if split_tokens and len(line) >= split_tokens and scripts.tokens(line) >= split_tokens:
+        return scripts.split_sentences(line) or [line]
+    return [line]

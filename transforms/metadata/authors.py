@@ -41,7 +41,7 @@ _ENGLISH = re.compile(r"^\s*(?:written\s+)?by\s+(.+)$", re.I)
 _DATE_NAME_COUNT = re.compile(rf"^\s*{_DATE}\s+(\S+(?:\s+\S+)?)\s+{_COUNT}\s*$", re.I)
 _DATE_NAME = re.compile(rf"^\s*{_DATE}\s+(\S{{2,20}})\s*$")
 _NAME_DATE = re.compile(rf"^\s*([^\d\s]{{2,10}})\s*{_DATE}\s*$")
-_AFTER_LABEL_STOP = re.compile(rf"\s*(?:通讯员|实习生|编辑|责编|责任编辑|摄影|来源|校对|审核|{_DATE}|{_COUNT}).*$", re.I)
+_AFTER_LABEL_STOP = re.compile(rf"(?<!\s)\s*(?:通讯员|实习生|编辑|责编|责任编辑|摄影|来源|校对|审核|{_DATE}|{_COUNT}).*$", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:[、,，;；]|\s+and\s+|\s+)\s*")
 _MAX_LINE = 60
 # ``記者林志明／台北報導``, ``记者王刚/北京报道``: label, name, slash, place, 报道.

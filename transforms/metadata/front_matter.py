@@ -33,7 +33,7 @@ _ALIASES = {
     "site": ("site", "site_name", "sitename", "host", "domain"),
 }
 _LANG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{2,8})*$")
-_SPLIT_TAGS = re.compile(r"\s*[,，;；、]\s*")
+_SPLIT_TAGS = re.compile(r"(?<!\s)\s*[,，;；、]\s*")  # (?<!\s): tried once per run of spaces, not from each
 _WS = re.compile(r"\s+")
 _MAX_LIST = 50
 _MAX_STR = 2000

@@ -31,7 +31,7 @@ KEYS = ("title", "author", "published_at", "url", "site", "site_name", "categori
 # The comment browsers write into a saved page: <!-- saved from url=(0043)http://host/path -->
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.I)
 _WS = re.compile(r"\s+")
-_TAG_SPLIT = re.compile(r"\s*[,，;；、|｜]\s*")
+_TAG_SPLIT = re.compile(r"(?<!\s)\s*[,，;；、|｜]\s*")  # (?<!\s): tried once per run of spaces, not from each
 _DATE_KEYS = ("article:published_time", "og:article:published_time", "article:published_first",
               "article:publish_time", "og:published_time", "datepublished", "publishdate", "publish_date",
               "pubdate", "_pubtime", "publishtime", "publish-date", "dc.date.issued", "dc.date", "date",

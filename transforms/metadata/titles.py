@@ -13,8 +13,9 @@ _WS = re.compile(r"\s+")
 # Separators between title and site name. A plain hyphen only counts with spaces around it
 # (``GPT-4``, ``2018-05-22`` must survive) or between Chinese characters (``会谈-新华网``); ``_``, ``|``, ``｜``, ``--`` count bare. The Chinese dash
 # ``——`` introduces a subtitle, not a site name, and is never a separator.
-_SEP = re.compile(r"\s+[-–·•:»]\s+|\s[-–](?!\d)|(?<!\d)[-–]\s|(?<=[\u4e00-\u9fff）》”」])-(?=[\u4e00-\u9fff])"
-                  r"|\s*(?:[_|｜]|--|－－)\s*")
+# (?<!\s) before a leading run of spaces: tried once per run, not from each of its spaces (quadratic).
+_SEP = re.compile(r"(?<!\s)\s+[-–·•:»]\s+|\s[-–](?!\d)|(?<!\d)[-–]\s|(?<=[\u4e00-\u9fff）》”」])-(?=[\u4e00-\u9fff])"
+                  r"|(?<!\s)\s*(?:[_|｜]|--|－－)\s*")
 _MAX_SITE_SEGMENT = 32   # display width (a CJK character counts 2) of a trailing site/section name
 _MIN_KEEP = 4            # the kept title must be at least this long
 _MAX_TITLE = 150         # longer than this is not one title (a title line run together with navigation)
