@@ -209,6 +209,8 @@ def _precheck(landing: str | None, lake: str | None, wait: float) -> None:
 def _describe(exc: BaseException) -> str:
     """One line naming the cause of ``exc`` (disk full, storage unreachable, ...)."""
     names = {c.__name__ for c in type(exc).__mro__}
+    if isinstance(exc, ImportError) and "s3fs" in str(exc):
+        return "s3:// paths need the s3 extra: pip install 'cleanlake[s3]'"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         where = f" writing {exc.filename}" if exc.filename else ""
         return (f"no space left on the device{where}; nothing of this run was published (the lake is as "
@@ -417,6 +419,10 @@ def _report(state, elapsed: float, summary_lines) -> None:
 
 
 def _flow_kwargs(landing, lake, batch_size, runner, address, wait, per_file_seconds, max_reject_share) -> dict:
+    if runner is Runner.dask:
+        import importlib.util
+        if importlib.util.find_spec("prefect_dask") is None:
+            _fail("--runner dask needs the dask extra: pip install 'cleanlake[dask]'")
     return dict(landing=landing, lake=lake, batch_size=batch_size, runner=runner.value, address=address,
                 lock_wait=wait, per_file_seconds=per_file_seconds, max_reject_share=max_reject_share)
 
