@@ -405,6 +405,12 @@ def _report(state, elapsed: float, summary_lines) -> None:
         run_id = result.summary.run_id if isinstance(result, RunCancelled) else "?"
         _fail(f"run {run_id} cancelled after {elapsed:.1f} s: nothing was published; the runs view "
               "records it as cancelled", EXIT_CANCELLED)
+    from flows.ingest import MostlyRejected
+    if isinstance(result, MostlyRejected):
+        if VERBOSITY["level"] >= 0:
+            for line in summary_lines(result.result, elapsed):
+                typer.echo(line)
+        _fail(str(result), 1)
     if isinstance(result, LakeLockedError):
         _fail(str(result))
     if isinstance(result, BaseException):

@@ -31,6 +31,8 @@ BATCH_SIZE = 64
 RUNNERS = ("process", "thread", "dask")
 # A run whose share of rejected files (of the files it processed) is above this ends Failed in
 # Prefect (red in the UI), with its rows still written; at or below it, Completed with a message.
+# The CLI, ``serve`` and prefect.yaml pass it; a flow called from Python defaults to 1.0 (never
+# Failed for rejects) so that it returns its summary.
 MAX_REJECT_SHARE = 0.5
 REJECTS_LISTED = 50                 # rejected files named in the log and the artifact; then a count
 Reprocess = Callable[[RawFile, "dict | None"], bool]
@@ -63,6 +65,14 @@ class RunSummary:
 
 def new_run_id(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+class MostlyRejected(Exception):
+    """The run's rows were written, but more than ``max_reject_share`` of its files were rejected."""
+
+    def __init__(self, message: str, result: dict):
+        super().__init__(message)
+        self.result = result
 
 
 class RunCancelled(Exception):
@@ -454,8 +464,9 @@ def _run_flow(landing: str | None, lake: str | None, batch_size: int, runner: st
     if summary.counts["rejects"]:
         _tag_flow_run(fr_id, ["rejects"] + (["mostly-rejects"] if share > max_reject_share else []))
     if share > max_reject_share:
-        return Failed(message=f"{outcome_message(summary)}: over the {max_reject_share:.0%} reject threshold "
-                              "(rows were written; see the rejects view)", data=result)
+        message = (f"{outcome_message(summary)}: over the {max_reject_share:.0%} reject threshold "
+                   "(rows were written; see the rejects view)")
+        return Failed(message=message, data=MostlyRejected(message, result))
     return Completed(message=outcome_message(summary), data=result)
 
 
@@ -466,7 +477,7 @@ FLOW_OPTIONS = dict(log_prints=True, task_runner=task_runner("process", None), f
 @flow(name="cleanlake-ingest", **FLOW_OPTIONS)
 def ingest_flow(landing: str | None = None, lake: str | None = None, batch_size: int = BATCH_SIZE,
                 runner: str = "process", lock_wait: float = 0.0, per_file_seconds: float | None = None,
-                max_reject_share: float = MAX_REJECT_SHARE, address: str | None = None):
+                max_reject_share: float = 1.0, address: str | None = None):
     """Scheduled and manual runs: process the new and changed files of the landing zone."""
     from flows.progress import terminal_progress
     with terminal_progress("ingest") as progress:
@@ -477,7 +488,7 @@ def ingest_flow(landing: str | None = None, lake: str | None = None, batch_size:
 @flow(name="cleanlake-backfill", **FLOW_OPTIONS)
 def backfill_flow(selection: dict, landing: str | None = None, lake: str | None = None,
                   batch_size: int = BATCH_SIZE, runner: str = "process", lock_wait: float = 0.0,
-                  per_file_seconds: float | None = None, max_reject_share: float = MAX_REJECT_SHARE,
+                  per_file_seconds: float | None = None, max_reject_share: float = 1.0,
                   address: str | None = None):
     """Reprocess chosen files (``flows.backfill.selector``) and replace their rows exactly once."""
     from flows.backfill import selector

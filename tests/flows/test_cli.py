@@ -237,3 +237,22 @@ def test_an_outage_at_start_is_one_line(tmp_path):
     assert out.returncode == 2
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("cleanlake: error: cannot open the lake s3://b/lake"), out.stderr
+
+
+def test_a_run_prints_the_summary_and_a_mostly_rejected_run_exits_1(prefect_server, tmp_path):
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    write_corpus(landing, 0, 3)
+    (landing / "bad.html").write_bytes(b"")
+    out = invoke(["run", "--landing", str(landing), "--lake", str(lake), "--runner", "thread"])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("ingest ") and " completed in " in lines[0] and "files/s" in lines[0]
+    assert "  articles written: 3" in lines and "  rejects written: 1 by reason:" in lines
+    assert any("read: file is empty or whitespace only" in line for line in lines)
+    assert f"  lake: {lake}" in lines and any(line.startswith("  try: cleanlake sql --lake") for line in lines)
+    for i in range(5):
+        (landing / f"bad-{i}.html").write_bytes(b"")
+    out = invoke(["run", "--landing", str(landing), "--lake", str(lake), "--runner", "thread"])
+    assert out.exit_code == 1
+    assert "over the 50% reject threshold" in one_error_line(out) and "rejects written: 5" in out.stdout
+    assert invoke(["-q", "run", "--landing", str(landing), "--lake", str(lake), "--runner", "thread"]).stdout == ""

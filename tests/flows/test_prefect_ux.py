@@ -31,7 +31,8 @@ def test_a_run_with_rejects_is_named_logged_and_listed_in_prefect(prefect_server
     write_corpus(landing, 0, 10)
     for i in range(3):
         (landing / f"bad-{i}.html").write_bytes(b"")
-    state = ingest_flow(landing=str(landing), lake=str(lake), runner="thread", batch_size=4, return_state=True)
+    state = ingest_flow(landing=str(landing), lake=str(lake), runner="thread", batch_size=4, max_reject_share=0.5,
+                        return_state=True)
     assert state.is_completed() and "3 rejects of 13 files" in state.message
     [(run_id, flow_run_id, status)] = q(lake, "select run_id, flow_run_id, status from runs")
     assert status == "completed" and flow_run_id
@@ -42,8 +43,14 @@ def test_a_run_with_rejects_is_named_logged_and_listed_in_prefect(prefect_server
         tasks = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[fr.id])))
         assert sorted(t.name for t in tasks) == sorted(["extract files 1-4 of 13", "extract files 5-8 of 13",
                                                         "extract files 9-12 of 13", "extract files 13-13 of 13"])
-        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[fr.id])))
-        warnings = [log.message for log in logs if log.level == 30]
+        # logs reach the API in the background: wait for them
+        deadline = time.monotonic() + 30
+        while True:
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[fr.id])))
+            warnings = [log.message for log in logs if log.level == 30]
+            if warnings or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         assert any("3 of 13 files processed were rejected" in m and "bad-0.html" in m for m in warnings), warnings
         arts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))
     text = arts[0].data
@@ -57,7 +64,7 @@ def test_a_mostly_rejected_run_is_failed_in_prefect_and_lists_first_50(prefect_s
     write_corpus(landing, 0, 2)
     for i in range(60):
         (landing / f"bad-{i:02d}.html").write_bytes(b"")
-    state = ingest_flow(landing=str(landing), lake=str(lake), runner="thread", return_state=True)
+    state = ingest_flow(landing=str(landing), lake=str(lake), runner="thread", max_reject_share=0.5, return_state=True)
     assert state.is_failed() and "over the 50% reject threshold" in state.message
     assert q(lake, "select count(*) from rejects") == [(60,)]                     # rows are written all the same
     [(flow_run_id,)] = q(lake, "select flow_run_id from runs")
