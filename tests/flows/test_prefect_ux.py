@@ -144,3 +144,40 @@ def test_ctrl_c_mid_run_cancels_within_5_s_publishes_nothing_and_records_cancell
     assert q(lake, "select source_file, content_sha256 from articles order by 1") == before
     assert q(lake, "select status from runs order by started_at") == [("completed",), ("cancelled",)]
     assert not list((lake / "_staging").iterdir())
+
+
+@pytest.mark.slow
+def test_a_temporary_server_that_does_not_start_is_one_line(tmp_path):
+    landing = tmp_path / "landing"
+    write_corpus(landing, 0, 2)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="1",
+               CLEANLAKE_PROGRESS="0")
+    out = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--landing", str(landing),
+                          "--lake", str(tmp_path / "lake")], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 1
+    errors = [line for line in out.stderr.splitlines() if line.startswith("cleanlake: error:")]
+    assert len(errors) == 1 and "the temporary Prefect server did not start within 1 s twice" in errors[0]
+    assert "Traceback" not in out.stderr
+
+
+def test_prefect_console_lines_go_through_the_progress_console(monkeypatch):
+    import logging
+
+    from flows import progress
+
+    class Handler(logging.Handler):
+        console = "prefect's own"
+    handler = Handler()
+    logging.getLogger("prefect").addHandler(handler)
+    monkeypatch.setenv("CLEANLAKE_PROGRESS", "1")
+    try:
+        with progress.display("ingest") as d:
+            assert handler.console is d.console
+            d.update(0, 10)
+            d.update(5, 10)
+            assert d.progress.tasks[0].total == 10 and d.rate_text(5).endswith("files/s")
+        assert handler.console == "prefect's own"
+    finally:
+        logging.getLogger("prefect").removeHandler(handler)
