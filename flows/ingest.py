@@ -120,9 +120,13 @@ def extract_batch(landing: str, files: list[RawFile], known_sha: dict[str, str],
     ``distributed.worker.daemon: false``); a daemonic one runs the batch inline, without the limit,
     and says so in the log."""
     if isolate:
-        from flows.executor import can_start_processes, run_batch_in_process
+        from flows.executor import Stopped, can_start_processes, run_batch_in_process
         if can_start_processes():
-            return run_batch_in_process(landing, files, known_sha, ingested_at, options)
+            try:
+                return run_batch_in_process(landing, files, known_sha, ingested_at, options)
+            except Stopped:
+                from prefect.states import Cancelled
+                return Cancelled(message="the run was cancelled (Ctrl-C); this batch is not published")
         _warn_no_time_limit()
     return process_batch(landing, files, known_sha, ingested_at, options)
 
@@ -368,7 +372,9 @@ def reject_share(summary: RunSummary) -> float:
 
 def outcome_message(summary: RunSummary) -> str:
     c = summary.counts
-    msg = f"{c['articles']} articles, {c['rejects']} rejects of {c['seen']} files ({c['unchanged']} unchanged)"
+    def n(k: int, word: str) -> str:
+        return f"{k} {word}" + ("" if k == 1 else "s")
+    msg = f"{n(c['articles'], 'article')}, {n(c['rejects'], 'reject')} of {n(c['seen'], 'file')} ({c['unchanged']} unchanged)"
     if c["rejects"]:
         msg += f"; rejects {reject_share(summary):.0%} of the files processed"
     return msg
