@@ -647,8 +647,11 @@ def _fetch(rel, limit: int | None):
     import pyarrow as pa
     if rel is None:
         return [], [], False
-    target = rel.limit(limit + 1) if limit is not None else rel
-    table = target.to_arrow_table() if hasattr(target, "to_arrow_table") else target.fetch_arrow_table()
+    if isinstance(rel, pa.Table):          # an engine that hands back materialised results
+        table = rel.slice(0, limit + 1) if limit is not None else rel
+    else:                                   # a DuckDB relation: fetch only what is shown
+        target = rel.limit(limit + 1) if limit is not None and hasattr(rel, "limit") else rel
+        table = target.to_arrow_table() if hasattr(target, "to_arrow_table") else target.fetch_arrow_table()
     # DuckDB hands instants back in UTC (the configuration is locked); convert below, per --tz
     rows = table.to_pylist() if isinstance(table, pa.Table) else list(table)
     more = limit is not None and len(rows) > limit

@@ -256,3 +256,15 @@ def test_a_run_prints_the_summary_and_a_mostly_rejected_run_exits_1(prefect_serv
     assert out.exit_code == 1
     assert "over the 50% reject threshold" in one_error_line(out) and "rejects written: 5" in out.stdout
     assert invoke(["-q", "run", "--landing", str(landing), "--lake", str(lake), "--runner", "thread"]).stdout == ""
+
+
+def test_a_query_that_fails_while_rows_are_fetched_is_one_message(small_lake):
+    out = invoke(["sql", "--lake", str(small_lake[1]), "select cast(title as integer) from articles"])
+    assert out.exit_code == 1 and out.stderr.startswith("cleanlake: error: Conversion Error")
+    assert "Traceback" not in out.output
+
+
+def test_a_delta_lake_counts_as_a_lake(tmp_path):
+    from flows.compat import is_lake
+    (tmp_path / "runs" / "_delta_log").mkdir(parents=True)
+    assert is_lake(str(tmp_path)) and not is_lake(str(tmp_path / "runs" / "x"))
