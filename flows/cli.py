@@ -182,12 +182,18 @@ def _existing_lake(lake: Optional[str]) -> str:
     return url
 
 
+def _lake_errors() -> tuple[type[BaseException], ...]:
+    """The lake's own one-line errors: ``LakeError`` (the Delta lake's base class) or ``LakeLockedError``."""
+    from flows import lake as lake_mod
+    return tuple({getattr(lake_mod, "LakeError", lake_mod.LakeLockedError), lake_mod.LakeLockedError})
+
+
 def _precheck(landing: str | None, lake: str | None, wait: float) -> None:
     """Fail in one line, before Prefect starts, when the run could not proceed at all."""
     import fsspec
 
     from flows.config import ENV_LANDING, lake_url, landing_url, where_from
-    from flows.lake import Lake, LakeLockedError
+    from flows.lake import Lake
     url = landing_url(landing)
     try:
         fs, root = fsspec.core.url_to_fs(url)
@@ -197,9 +203,13 @@ def _precheck(landing: str | None, lake: str | None, wait: float) -> None:
     if not is_dir:
         _fail(f"landing zone {url} is not a folder (from {where_from(landing, ENV_LANDING, 'landing')})")
     try:
-        with Lake(lake_url(lake)).lock(wait=wait):
-            pass
-    except LakeLockedError as exc:
+        store = Lake(lake_url(lake))
+        if hasattr(store, "check_format"):   # the Delta lake: an old layout or damage is named now
+            store.check_format()
+        with store.lock(wait=wait):          # waits up to --wait, as the run itself will
+            if hasattr(store, "read_state"):
+                store.read_state()
+    except _lake_errors() as exc:
         _fail(str(exc))
     except Exception as exc:  # noqa: BLE001
         _fail(f"cannot open the lake {lake_url(lake)}: {_describe(exc)}")
@@ -396,7 +406,6 @@ def _flow_call(fn, label: str, **kwargs) -> None:
 
 def _report(state, elapsed: float, summary_lines) -> None:
     from flows.ingest import CANCEL, RunCancelled
-    from flows.lake import LakeLockedError
     if state is not None and state.is_cancelled():
         _fail(f"{state.message or 'cancelled'} ({elapsed:.1f} s); the runs view records it as cancelled",
               EXIT_CANCELLED)
@@ -411,7 +420,7 @@ def _report(state, elapsed: float, summary_lines) -> None:
             for line in summary_lines(result.result, elapsed):
                 typer.echo(line)
         _fail(str(result), 1)
-    if isinstance(result, LakeLockedError):
+    if isinstance(result, _lake_errors()):
         _fail(str(result))
     if isinstance(result, BaseException):
         _fail(_describe(result), 1)
@@ -507,10 +516,9 @@ def compact(lake: Optional[str] = LakeOpt, wait: float = WaitOpt) -> None:
     """Merge each partition's small Parquet files; query results stay the same."""
     lake_u = _existing_lake(lake)
     from flows.compact import compact as compact_lake
-    from flows.lake import LakeLockedError
     try:
         out = compact_lake(lake_u, lock_wait=wait)
-    except LakeLockedError as exc:
+    except _lake_errors() as exc:
         _fail(str(exc))
     _say(f"compact {out['run_id']}: merged {out['files_merged']} files into {out['files_written']}")
 
@@ -721,7 +729,8 @@ def sql(query: Optional[str] = typer.Argument(None, help="SQL over the views art
     limit = max_rows if max_rows is not None else (100 if fmt in (Format.table, Format.markdown) else None)
     try:
         con = sql_connect(lake_u, as_of=as_of, memory_limit=memory)
-        results = sql_query(con, text, timeout=timeout)
+        # one row more than is shown, so that "more not shown" is known without fetching everything
+        results = sql_query(con, text, timeout=timeout, max_rows=None if limit is None else limit + 1)
         first = True
         for rel in results:
             if rel is None:

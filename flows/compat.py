@@ -62,12 +62,17 @@ def sql_connect(lake_root: str, *, as_of=None, memory_limit: str | None = None):
     return sql.connect(lake_root, **kwargs)
 
 
-def sql_query(con, query: str, *, timeout: float | None = None) -> list:
-    """Every statement's result, in order (relations; None for a statement without rows)."""
+def sql_query(con, query: str, *, timeout: float | None = None, max_rows: int | None = None) -> list:
+    """Every statement's result, in order (relations or fetched results; None for a statement
+    without rows). ``max_rows``: at most this many rows are fetched per statement, when the engine
+    can say so (the sandbox engine fetches inside its time limit)."""
     from flows import sql
     params = inspect.signature(sql.read_only_query).parameters
     if "timeout" in params:
-        out = sql.read_only_query(con, query, timeout=timeout) if timeout else sql.read_only_query(con, query)
+        kwargs = {"timeout": timeout} if timeout else {}
+        if "max_rows" in params and max_rows is not None:
+            kwargs["max_rows"] = max_rows
+        out = sql.read_only_query(con, query, **kwargs)
         return list(out) if isinstance(out, (list, tuple)) else [out]
     # the old engine returns only the last statement's result: run them one by one
     results = []

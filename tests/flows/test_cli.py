@@ -268,3 +268,13 @@ def test_a_delta_lake_counts_as_a_lake(tmp_path):
     from flows.compat import is_lake
     (tmp_path / "runs" / "_delta_log").mkdir(parents=True)
     assert is_lake(str(tmp_path)) and not is_lake(str(tmp_path / "runs" / "x"))
+
+
+def test_a_locked_lake_is_one_line_before_prefect_starts(small_lake, monkeypatch):
+    from flows.lake import Lake
+    started = []
+    monkeypatch.setattr(cli_mod, "_start_prefect", lambda display: started.append(1))
+    landing, lake = small_lake
+    with Lake(str(lake)).lock():
+        out = invoke(["run", "--landing", str(landing), "--lake", str(lake)])
+    assert out.exit_code == 2 and "locked by a running cleanlake job" in one_error_line(out) and not started
