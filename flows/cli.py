@@ -276,21 +276,27 @@ def _start_prefect(display) -> None:
           "set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher, or PREFECT_API_URL to a running server", 1)
 
 
-def _quiet_prefect_exit() -> None:
-    """Flush Prefect's events while the server is up, then silence it: no "EventsWorker failed"."""
+def _quiet_prefect_exit(fast: bool = False) -> None:
+    """Flush Prefect's events while the server is up, then silence it: no "EventsWorker failed".
+    ``fast`` (after Ctrl-C): a short flush, and the temporary server is killed, not waited for."""
     import logging
+    server = _SERVER.pop("server", None)
+    if server is None:
+        return   # a server we did not start (PREFECT_API_URL) stays up and keeps taking events
     try:
         from prefect.events.worker import EventsWorker
-        EventsWorker.drain_all(timeout=3)
+        EventsWorker.drain_all(timeout=0.5 if fast else 3)
     except Exception:  # noqa: BLE001
         pass
     logging.disable(logging.CRITICAL)
-    server = _SERVER.pop("server", None)
-    if server is not None:
-        try:
-            server.stop()
-        except Exception:  # noqa: BLE001
-            pass
+    try:
+        if fast and server.server_process is not None:
+            server.server_process.kill()
+            server.server_process.wait(2)
+            server.server_process = None
+        server.stop()
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _kill_prefect_now() -> None:
@@ -384,24 +390,23 @@ def _flow_call(fn, label: str, **kwargs) -> None:
     _precheck(kwargs.get("landing"), kwargs.get("lake"), kwargs.get("lock_wait", 0.0))
     started = time.monotonic()
     state = None
-    with _Interrupts() as interrupts, display(label) as disp:
+    with _Interrupts() as interrupts:
         try:
-            _start_prefect(disp)
-            from flows.ingest import CANCEL
-            if CANCEL.is_set():
-                _fail("cancelled before the run started; nothing was written", EXIT_CANCELLED)
-            _console_formatter_without_tracebacks()
-            if disp:
-                disp.status("listing the landing zone")
-            state = fn(**kwargs, return_state=True)
+            with display(label) as disp:
+                try:
+                    _start_prefect(disp)
+                    from flows.ingest import CANCEL
+                    if CANCEL.is_set():
+                        _fail("cancelled before the run started; nothing was written", EXIT_CANCELLED)
+                    _console_formatter_without_tracebacks()
+                    if disp:
+                        disp.status("listing the landing zone")
+                    state = fn(**kwargs, return_state=True)
+                finally:
+                    shutdown()
+            _report(state, time.monotonic() - started, summary_lines)
         finally:
-            shutdown()
-            interrupts.finished.set()
-    elapsed = time.monotonic() - started
-    try:
-        _report(state, elapsed, summary_lines)
-    finally:
-        _quiet_prefect_exit()
+            _quiet_prefect_exit(fast=interrupts.count > 0)
 
 
 def _report(state, elapsed: float, summary_lines) -> None:
@@ -797,6 +802,15 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"cleanlake: error: {_describe(exc)}", err=True)
         code = 1
     sys.stdout.flush()
+    if code == EXIT_CANCELLED and "prefect" in sys.modules:
+        # Ctrl-C: not Python's slow teardown of Prefect's threads; its logs get a short flush first
+        try:
+            from prefect.logging.handlers import APILogWorker
+            APILogWorker.drain_all(timeout=1)
+        except Exception:  # noqa: BLE001
+            pass
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
 
 
