@@ -312,25 +312,21 @@ def _kill_prefect_now() -> None:
 
 
 def _console_formatter_without_tracebacks() -> None:
-    """Prefect's console lines keep to one line each unless -v (the UI keeps the tracebacks)."""
+    """Prefect's console lines keep no tracebacks unless -v (the API, hence the UI, keeps them).
+    Patched on the handler class, so it holds for handlers Prefect creates later."""
     if VERBOSITY["level"] > 0:
         return
-    import logging
+    from prefect.logging.handlers import PrefectConsoleHandler
+    if getattr(PrefectConsoleHandler, "_cleanlake_short", False):
+        return
+    original = PrefectConsoleHandler.format
 
-    class OneLine(logging.Formatter):
-        def formatException(self, ei):  # noqa: N802 - logging's name
-            return ""
+    def short(self, record):
+        text = original(self, record)
+        return text.split("\nTraceback (most recent call last):", 1)[0]
 
-        def format(self, record):
-            text = super().format(record).rstrip()
-            return text.splitlines()[0] if text else text
-
-    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
-        for handler in logging.getLogger(name).handlers:
-            if hasattr(handler, "console") and handler.formatter is not None:
-                fmt = handler.formatter
-                one = OneLine(fmt._fmt, fmt.datefmt)
-                handler.setFormatter(one)
+    PrefectConsoleHandler.format = short
+    PrefectConsoleHandler._cleanlake_short = True
 
 
 # -- running a flow ----------------------------------------------------------------------------------

@@ -13,12 +13,14 @@ from tests.flows.conftest import make_page, write_corpus
 
 def invoke(args, input=None, env=None):
     """The whole entry point, error handling included (typer's runner wants a Typer; give it ours)."""
-    real = typer.testing._get_command
+    real, saved = typer.testing._get_command, dict(os.environ)
     typer.testing._get_command = lambda app: cli_mod.entry
     try:
         return typer.testing.CliRunner().invoke(None, args, input=input, env=env)
     finally:
         typer.testing._get_command = real
+        os.environ.clear()           # -q / -v set Prefect's logging level in the environment
+        os.environ.update(saved)
 
 
 def one_error_line(result) -> str:
@@ -194,6 +196,22 @@ def test_serve_takes_every_run_option_never_pauses_and_limits_to_one_run(monkeyp
 
 
 # -- one-line failures ------------------------------------------------------------------------------
+def test_prefect_console_lines_carry_no_tracebacks_unless_verbose():
+    import logging
+    import sys
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+    cli_mod.VERBOSITY["level"] = 0
+    cli_mod._console_formatter_without_tracebacks()
+    try:
+        raise OSError(28, "No space left on device")
+    except OSError:
+        record = logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1, "Encountered exception",
+                                   None, sys.exc_info())
+    text = PrefectConsoleHandler().format(record)
+    assert text.startswith("Encountered exception") and "Traceback" not in text
+
+
 def test_disk_full_and_unreachable_storage_are_one_line(monkeypatch, tmp_path):
     import errno
     from flows.cli import _describe

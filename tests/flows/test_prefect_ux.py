@@ -113,7 +113,7 @@ def test_the_per_file_limit_does_not_count_worker_start_up(tmp_path):
 def test_ctrl_c_mid_run_cancels_within_5_s_publishes_nothing_and_records_cancelled(tmp_path, prefect_api_url):
     landing, lake = tmp_path / "landing", tmp_path / "lake"
     write_corpus(landing, 0, 5)
-    env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "CLEANLAKE_PROGRESS": "0"}
+    env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "CLEANLAKE_PROGRESS": "0", "PREFECT_LOGGING_LEVEL": "INFO"}
     cmd = [sys.executable, "-m", "flows.cli", "run", "--landing", str(landing), "--lake", str(lake), "--batch-size", "4"]
     subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
     before = q(lake, "select source_file, content_sha256 from articles order by 1")
@@ -190,3 +190,20 @@ def test_prefect_console_lines_go_through_the_progress_console(monkeypatch):
         assert handler.console == "prefect's own"
     finally:
         logging.getLogger("prefect").removeHandler(handler)
+
+
+def test_a_batch_that_meets_a_transient_storage_error_is_retried(prefect_server, tmp_path, monkeypatch):
+    from flows import ingest
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    write_corpus(landing, 0, 3)
+    real, calls = ingest.process_batch, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(ingest, "process_batch", flaky)
+    monkeypatch.setattr(ingest.extract_batch, "retry_delay_seconds", [0.1, 0.1, 0.1])
+    out = ingest_flow(landing=str(landing), lake=str(lake), runner="thread")
+    assert len(calls) == 2 and out["articles_written"] == 3
