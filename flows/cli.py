@@ -264,7 +264,7 @@ def _start_prefect(display) -> None:
         server = SubprocessASGIServer()
         try:
             server.start(timeout=timeout)
-            _SERVER["server"] = server
+            _SERVER["server"] = _SERVER["started"] = server
             return
         except Exception as exc:  # noqa: BLE001 - retried once, then one line
             last = exc
@@ -283,11 +283,12 @@ def _quiet_prefect_exit(fast: bool = False) -> None:
     server = _SERVER.pop("server", None)
     if server is None:
         return   # a server we did not start (PREFECT_API_URL) stays up and keeps taking events
-    try:
-        from prefect.events.worker import EventsWorker
-        EventsWorker.drain_all(timeout=0.5 if fast else 3)
-    except Exception:  # noqa: BLE001
-        pass
+    if not fast:   # after Ctrl-C the server is killed at once: its events do not matter any more
+        try:
+            from prefect.events.worker import EventsWorker
+            EventsWorker.drain_all(timeout=3)
+        except Exception:  # noqa: BLE001
+            pass
     logging.disable(logging.CRITICAL)
     try:
         if fast and server.server_process is not None:
@@ -371,7 +372,8 @@ class _Interrupts:
     def _watchdog(self):
         if not self.finished.wait(self.GRACE):
             _kill_prefect_now()
-            sys.stderr.write("cleanlake: cancelled: the run did not stop in time; exiting (nothing was published)\n")
+            sys.stderr.write("cleanlake: error: cancelled: the run did not wind down in time; exiting now "
+                             "(nothing was published)\n")
             sys.stderr.flush()
             os._exit(EXIT_CANCELLED)
 
@@ -799,12 +801,14 @@ def main(argv: list[str] | None = None) -> None:
         code = 1
     sys.stdout.flush()
     if code == EXIT_CANCELLED and "prefect" in sys.modules:
-        # Ctrl-C: not Python's slow teardown of Prefect's threads; its logs get a short flush first
-        try:
-            from prefect.logging.handlers import APILogWorker
-            APILogWorker.drain_all(timeout=1)
-        except Exception:  # noqa: BLE001
-            pass
+        # Ctrl-C: not Python's slow teardown of Prefect's threads; the logs get a short flush first
+        # when they go to a server that stays up (not the temporary one, already stopped)
+        if _SERVER.get("started") is None:
+            try:
+                from prefect.logging.handlers import APILogWorker
+                APILogWorker.drain_all(timeout=1)
+            except Exception:  # noqa: BLE001
+                pass
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
