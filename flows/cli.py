@@ -515,15 +515,79 @@ def backfill(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt,
 
 
 @app.command()
-def compact(lake: Optional[str] = LakeOpt, wait: float = WaitOpt) -> None:
-    """Merge each partition's small Parquet files; query results stay the same."""
+def compact(lake: Optional[str] = LakeOpt, wait: float = WaitOpt,
+            retain_hours: float = typer.Option(24.0, "--retain-hours", min=0,
+                                               help="vacuum keeps the files of every version this recent")) -> None:
+    """OPTIMIZE the Delta tables (small files merged; query results stay the same), then VACUUM."""
     lake_u = _existing_lake(lake)
     from flows.compact import compact as compact_lake
     try:
-        out = compact_lake(lake_u, lock_wait=wait)
+        out = compact_lake(lake_u, lock_wait=wait, retain_hours=retain_hours)
     except _lake_errors() as exc:
         _fail(str(exc))
-    _say(f"compact {out['run_id']}: merged {out['files_merged']} files into {out['files_written']}")
+    typer.echo(f"compact: merged {out['files_merged']} files into {out['files_written']}, "
+               f"vacuumed {out['files_vacuumed']} files older than {retain_hours:g} h")
+
+
+@app.command()
+def history(lake: Optional[str] = LakeOpt, limit: int = typer.Option(50, "--limit", min=1)) -> None:
+    """The lake's commits, newest first: table, version, time, operation, run, rows added/updated/removed."""
+    from flows.config import lake_url
+    from flows.lake import Lake
+    try:
+        rows = Lake(_existing_lake(lake)).history()[:limit]
+    except _lake_errors() as exc:
+        _fail(str(exc))
+    typer.echo(f"{'table':<9} {'version':>7}  {'time (UTC)':<19}  {'operation':<12} {'run':<26} "
+               f"{'added':>7} {'updated':>7} {'removed':>7}")
+    for r in rows:
+        typer.echo(f"{r['table']:<9} {r['version']:>7}  {r['time']:%Y-%m-%d %H:%M:%S}  {str(r['operation']):<12} "
+                   f"{r['run_id'] or '-':<26} {r['rows_added']:>7} {r['rows_updated']:>7} {r['rows_removed']:>7}")
+
+
+@app.command()
+def repair(lake: Optional[str] = LakeOpt, wait: float = WaitOpt) -> None:
+    """Make a damaged lake readable: set aside corrupt or missing data files, checkpoints, a torn newest
+    log entry (to _damaged/); the next run re-ingests the files whose rows they held."""
+    from flows.config import lake_url
+    from flows.lake import Lake
+    store = Lake(_existing_lake(lake))
+    try:
+        with store.lock(wait=wait):
+            done = store.repair()
+    except _lake_errors() as exc:
+        _fail(str(exc))
+    for line in done or ["nothing to repair"]:
+        typer.echo(line)
+
+
+@app.command()
+def restore(version: int = typer.Argument(..., help="articles version (see `cleanlake history`)"),
+            lake: Optional[str] = LakeOpt, wait: float = WaitOpt) -> None:
+    """Restore the lake to the moment articles was at VERSION (a new commit; history is kept)."""
+    from flows.config import lake_url
+    from flows.lake import Lake
+    store = Lake(_existing_lake(lake))
+    try:
+        with store.lock(wait=wait):
+            out = store.restore(version)
+    except (*_lake_errors(), ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(f"restored {', '.join(out) or 'nothing (already there)'} to articles version {version}")
+
+
+@app.command()
+def migrate(lake: Optional[str] = LakeOpt) -> None:
+    """Convert a lake of the old layout (Parquet files, _ledger, _runs) into Delta tables, in place."""
+    from flows.config import lake_url
+    from flows.migrate import migrate as migrate_lake
+    try:
+        out = migrate_lake(lake_url(lake))
+    except _lake_errors() as exc:
+        _fail(str(exc))
+    typer.echo(f"migrated: {out['articles']} articles, {out['rejects']} rejects, {out['runs']} runs; "
+               f"the old files are in {out['old']}")
+
 
 
 @app.command()
@@ -754,6 +818,8 @@ def sql(query: Optional[str] = typer.Argument(None, help="SQL over the views art
                     sys.stdout.write(json.dumps({c: _shown(r[c], zone, None) for c in cols}, ensure_ascii=False,
                                                 default=_jsonable) + "\n")
             first = False
+    except _lake_errors() as exc:
+        _fail(str(exc), 1)
     except errors as exc:
         _fail(str(exc).strip(), 1)   # DuckDB's whole message: hints such as 'Did you mean "articles"?'
     except ValueError as exc:

@@ -1,4 +1,4 @@
-"""The Prefect flow: discover -> plan against the ledger -> extract in batches -> stage -> commit.
+"""The Prefect flow: discover -> plan against the lake's snapshot -> extract in batches -> MERGE into Delta tables.
 
 The flow only orchestrates; the work is in plain functions (``run_ingest`` here,
 ``flows.process``, ``flows.lake``), so all of it can be called and tested without Prefect.
@@ -21,11 +21,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from flows.config import lake_url, landing_url
+from flows.dedup import assign_groups, regroup_updates, write_bands
 from flows.discover import RawFile, discover
-from flows.lake import Lake, StagedWriter, rewrite_without
+from flows.lake import BUFFER_BYTES, Lake, LakeError, record_run
 from flows.process import BatchResult, process_batch
-from schemas import LEDGER, PIPELINE_VERSION, RUNS
-from transforms import DEFAULT_OPTIONS, ExtractOptions
+from schemas import ARTICLES_DELTA, PIPELINE_VERSION, REJECTS_DELTA
+from transforms import DEFAULT_OPTIONS, ExtractOptions, doc_id_for
+from transforms.options import DedupOptions
 
 BATCH_SIZE = 64
 RUNNERS = ("process", "thread", "dask")
@@ -175,43 +177,59 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
     ``submit(batch, known_sha, ingested_at)`` returns a future-like object with ``.result()`` (a
     Prefect task future inside the flow); when None the batches run inline.
     ``progress(done, total)`` is called once the total is known, then as batches finish.
-    ``cancel``: once set, no batch is handed out, nothing is published, the ``runs`` row says
+    ``cancel``: once set, no batch is handed out, nothing more is merged, the ``runs`` row says
     cancelled and ``RunCancelled`` is raised.
+
+    Rows are merged into the Delta tables on ``doc_id`` when the buffer is full and at the end
+    (articles, then rejects), and the run's ``runs`` row is written last. Each MERGE is idempotent:
+    a run killed anywhere is completed exactly by the next one.
     """
     landing, lake_root = landing_url(landing), lake_url(lake)
     now = datetime.now(timezone.utc)
     summary = RunSummary(run_id or new_run_id(now), flow_name, landing, lake_root, now, flow_run_id=flow_run_id)
     store = Lake(lake_root)
     with store.lock(wait=lock_wait):
-        store.recover()
-        ledger = {r["source_file"]: r for r in store.read_ledger().to_pylist()}
-        files = list(discover(landing))
+        ledger, outcome_by_doc = store.read_state()
+        try:
+            files = list(discover(landing))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unreachable store: one line, not a traceback
+            raise LakeError(f"cannot list the landing zone {landing}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__}") from None
         summary.counts["seen"] = len(files)
         todo, unchanged = plan(files, ledger, reprocess)
         summary.counts["unchanged"] += len(unchanged)
         if progress:
             progress(0, len(todo))
-        articles = StagedWriter(store, summary.run_id, "articles")
-        rejects = StagedWriter(store, summary.run_id, "rejects")
-        entries: list[dict] = []
+        buffered: list[BatchResult] = []
+        buffered_bytes = 0
         done = 0
 
         def collect(result: BatchResult) -> None:
-            nonlocal done
-            articles.add(result.articles)
-            rejects.add(result.rejects)
-            entries.extend(result.entries)
-            if result.articles.num_rows:
-                summary.by_site.update(s or "(no site)" for s in result.articles["site"].to_pylist())
-            if result.rejects.num_rows:
-                stages, reasons = result.rejects["stage"].to_pylist(), result.rejects["reason"].to_pylist()
-                summary.by_reason.update(f"{st}: {r[:120]}" for st, r in zip(stages, reasons))
-                room = REJECTS_LISTED - len(summary.rejected)
-                if room > 0:
-                    summary.rejected.extend(list(zip(result.rejects["source_file"].to_pylist(), stages, reasons))[:room])
+            nonlocal done, buffered_bytes
+            buffered.append(result)
+            buffered_bytes += result.articles.nbytes + result.rejects.nbytes
+            room = REJECTS_LISTED - len(summary.rejected)
+            if result.rejects.num_rows and room > 0:
+                summary.rejected.extend(list(zip(result.rejects["source_file"].to_pylist(),
+                                                 result.rejects["stage"].to_pylist(),
+                                                 result.rejects["reason"].to_pylist()))[:room])
             done += len(result.entries)
             if progress:
                 progress(done, len(todo))
+            if buffered_bytes > BUFFER_BYTES:
+                flush()
+
+        def flush() -> None:
+            nonlocal buffered_bytes
+            if not buffered:
+                return
+            articles = pa.concat_tables([r.articles for r in buffered])
+            rejects = pa.concat_tables([r.rejects for r in buffered])
+            entries = [e for r in buffered for e in r.entries]
+            buffered.clear()
+            buffered_bytes = 0
+            publish(store, summary, ledger, outcome_by_doc, entries, articles, rejects, options.dedup)
 
         def cancelled() -> bool:
             return cancel is not None and cancel.is_set()
@@ -247,30 +265,22 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
             if cancelled():
                 raise RunCancelled(summary)
         except BaseException as exc:
-            # nothing of this run is published: drop its staging, keep one runs row that says why
-            _abandon(store, summary, articles, rejects,
-                     "cancelled" if isinstance(exc, (RunCancelled, KeyboardInterrupt)) or cancelled() else "failed")
+            # what is still buffered is not merged; the runs row says why the run ended
+            _record_end(store, summary, "cancelled" if isinstance(exc, (RunCancelled, KeyboardInterrupt)) or cancelled()
+                        else "failed")
             if cancelled() and not isinstance(exc, RunCancelled):
                 raise RunCancelled(summary) from None
             raise
-        publish(store, summary, ledger, entries, articles, rejects, now)
+        flush()
+        summary.finished_at = datetime.now(timezone.utc)
+        summary.status = "completed"
+        record_run(store, summary)
     return summary
 
 
-def _abandon(store: Lake, summary: RunSummary, articles: StagedWriter, rejects: StagedWriter, status: str) -> None:
-    """A run that ends before its commit: close and delete its staging, record it in ``runs``."""
-    from flows.compat import record_run
-    for writer in (articles, rejects):
-        for w, fh in writer.writers.values():
-            try:
-                w.close()
-                fh.close()
-            except Exception:  # noqa: BLE001 - staging is deleted next
-                pass
+def _record_end(store: Lake, summary: RunSummary, status: str) -> None:
+    """A run that ends before its last merge (Ctrl-C, a failure): one ``runs`` row with its status."""
     try:
-        staging = store.path(f"_staging/{summary.run_id}")
-        if store.fs.exists(staging):
-            store.fs.rm(staging, recursive=True)
         summary.status = status
         summary.finished_at = datetime.now(timezone.utc)
         record_run(store, summary)
@@ -278,54 +288,117 @@ def _abandon(store: Lake, summary: RunSummary, articles: StagedWriter, rejects: 
         logging.getLogger("cleanlake").debug("could not record the %s run", status, exc_info=True)
 
 
-def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], entries: list[dict],
-            articles: StagedWriter, rejects: StagedWriter, now: datetime) -> None:
-    """Stage the copy-on-write rewrites, the new ledger and the run row, then commit them all at once."""
+def _doc_id_of(source_file: str, source_record) -> str:
+    return doc_id_for(source_file if source_record is None else f"{source_file}#{source_record}")
+
+
+def _with_ledger(rows: pa.Table, schema: pa.Schema, entry_by_doc: dict[str, dict], run_id: str) -> pa.Table:
+    """Rows of one table plus the ledger columns (from their entries) and ``_op = 'up'``, as the MERGE source."""
+    n = rows.num_rows
+    if "doc_id" in rows.column_names and rows["doc_id"].null_count == 0:
+        docs = rows["doc_id"].to_pylist()
+    else:   # reject rows: the id the article would have had
+        recs = rows["source_record"].to_pylist() if "source_record" in rows.column_names else [None] * n
+        given = rows["doc_id"].to_pylist() if "doc_id" in rows.column_names else [None] * n
+        docs = [g or _doc_id_of(sf, r) for g, sf, r in zip(given, rows["source_file"].to_pylist(), recs)]
+    ents = [entry_by_doc.get(d, {}) for d in docs]
+    cols = {}
+    for f in schema:
+        if f.name == "doc_id":
+            cols[f.name] = pa.array(docs, pa.string())
+        elif f.name in ("size", "mtime_ns"):
+            cols[f.name] = pa.array([e.get(f.name) for e in ents], pa.int64())
+        elif f.name == "run_id":
+            cols[f.name] = pa.array([run_id] * n, pa.string())
+        elif f.name in rows.column_names:
+            cols[f.name] = rows[f.name]
+        else:
+            cols[f.name] = pa.nulls(n, f.type)
+    cols["_op"] = pa.array(["up"] * n, pa.string())
+    return pa.table(cols).cast(_source_schema(schema))
+
+
+def _source_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_nullable(True) for f in schema] + [pa.field("_op", pa.string())])
+
+
+def _op_rows(schema: pa.Schema, op: str, docs: list[str], sizes=None, mtimes=None) -> pa.Table:
+    n = len(docs)
+    cols = {}
+    for f in schema:
+        if f.name == "doc_id":
+            cols[f.name] = pa.array(docs, pa.string())
+        elif f.name == "size" and sizes is not None:
+            cols[f.name] = pa.array(sizes, pa.int64())
+        elif f.name == "mtime_ns" and mtimes is not None:
+            cols[f.name] = pa.array(mtimes, pa.int64())
+        else:
+            cols[f.name] = pa.nulls(n, f.type)
+    cols["_op"] = pa.array([op] * n, pa.string())
+    return pa.table(cols).cast(_source_schema(schema))
+
+
+def _dup_rows(updates: pa.Table) -> pa.Table:
+    """MERGE rows (``_op = 'dup'``) that set only dup_group and dup_kind: older articles regrouped."""
+    t = _op_rows(ARTICLES_DELTA, "dup", updates["doc_id"].to_pylist())
+    for name in ("dup_group", "dup_kind"):
+        i = t.schema.get_field_index(name)
+        t = t.set_column(i, t.schema.field(i), updates[name].cast(t.schema.field(i).type))
+    return t
+
+
+def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], outcome_by_doc: dict[str, str],
+            entries: list[dict], articles: pa.Table, rejects: pa.Table,
+            dedup: DedupOptions = DEFAULT_OPTIONS.dedup) -> None:
+    """Merge one buffer of a run's rows into the lake: articles, then rejects, each one MERGE on doc_id.
+
+    A document written as an article is deleted from rejects and the other way round; a file that
+    was only touched (new mtime, same bytes) gets its size and mtime updated, nothing else."""
     run_id = summary.run_id
-    adds = articles.close() + rejects.close()
-    removes: list[str] = []
-    written = {**articles.location, **rejects.location}
-    # copy-on-write: files holding older rows of the source files written now lose those rows
-    by_file: dict[str, set[str]] = {}
-    for sf in written:
-        if sf in ledger:
-            by_file.setdefault(ledger[sf]["data_file"], set()).add(sf)
-    for seq, (rel, drop) in enumerate(sorted(by_file.items())):
-        if not store.exists(rel):
-            continue
-        copy, kept = rewrite_without(store, run_id, rel, drop, seq)
-        removes.append(rel)
-        if copy:
-            adds.append((f"_staging/{run_id}/{copy}", copy))
-            for sf in kept:
-                if sf in ledger and sf not in written:
-                    ledger[sf] = {**ledger[sf], "data_file": copy}
+    entry_by_doc: dict[str, dict] = {}
+    touch: dict[str, list[dict]] = {"article": [], "reject": []}
     for e in entries:
         sf = e["source_file"]
+        doc = e.get("doc_id") or _doc_id_of(sf, e.get("source_record"))
+        entry_by_doc[doc] = e
         if e["status"] == "unchanged":
             summary.counts["unchanged"] += 1
-            if sf in ledger:
-                ledger[sf] = {**ledger[sf], "size": e["size"], "mtime_ns": e["mtime_ns"]}
+            old = ledger.get(sf)
+            kind = outcome_by_doc.get(doc)
+            if kind and old is not None and (old["size"], old["mtime_ns"]) != (e["size"], e["mtime_ns"]):
+                touch[kind].append({"doc_id": doc, "size": e["size"], "mtime_ns": e["mtime_ns"]})
             continue
         same_bytes = sf in ledger and ledger[sf]["content_sha256"] == e["content_sha256"]
         summary.counts["reprocessed" if same_bytes else e["status"]] += 1
         summary.counts["articles" if e["outcome"] == "article" else "rejects"] += 1
-        ledger[sf] = {"source_file": sf, "size": e["size"], "mtime_ns": e["mtime_ns"],
-                      "content_sha256": e["content_sha256"], "doc_id": e["doc_id"], "outcome": e["outcome"],
-                      "data_file": written[sf], "run_id": run_id, "seen_at": now}
-    commit_with_ledger(store, summary, ledger, adds, removes)
+    if articles.num_rows:
+        summary.by_site.update(s or "(no site)" for s in articles["site"].to_pylist())
+    if rejects.num_rows:
+        summary.by_reason.update(f"{st}: {r[:120]}" for st, r in zip(rejects["stage"].to_pylist(),
+                                                                      rejects["reason"].to_pylist()))
+    rej_src = _with_ledger(rejects, REJECTS_DELTA, entry_by_doc, run_id)
+    rej_docs = rej_src["doc_id"].to_pylist()
+    # duplicate groups (flows.dedup): band rows first, then the articles MERGE carries the groups
+    gone = [d for d in rej_docs if outcome_by_doc.get(d) == "article"]
+    articles, bands = assign_groups(store, articles, gone=gone, options=dedup)
+    write_bands(store, bands, remove=gone)
+    regrouped = regroup_updates(articles, bands)
+    art_src = _with_ledger(articles, ARTICLES_DELTA, entry_by_doc, run_id)
+    art_docs = art_src["doc_id"].to_pylist()
+    moved = set(regrouped["doc_id"].to_pylist())
 
+    def touches(kind, schema):
+        t = [x for x in touch[kind] if x["doc_id"] not in moved]  # one source row per doc_id
+        return _op_rows(schema, "touch", [x["doc_id"] for x in t], [x["size"] for x in t], [x["mtime_ns"] for x in t])
 
-def commit_with_ledger(store: Lake, summary: RunSummary, ledger: dict[str, dict], adds: list, removes: list) -> None:
-    """Stage the new ledger and the run's row next to the data files, then commit all of it at once."""
-    run_id = summary.run_id
-    meta = [(f"_staging/{run_id}/_ledger/ledger.parquet", "_ledger/ledger.parquet"),
-            (f"_staging/{run_id}/_runs/{run_id}.parquet", f"_runs/{run_id}.parquet")]
-    store.write_table(meta[0][0], pa.Table.from_pylist([ledger[k] for k in sorted(ledger)], schema=LEDGER))
-    summary.finished_at = datetime.now(timezone.utc)
-    summary.status = "completed"
-    store.write_table(meta[1][0], pa.Table.from_pylist([summary.as_row()], schema=RUNS))
-    store.commit({"run_id": run_id, "adds": adds, "removes": removes, "meta": meta})
+    store.merge("articles", pa.concat_tables([art_src, _op_rows(ARTICLES_DELTA, "del", rej_docs),
+                                              touches("article", ARTICLES_DELTA), _dup_rows(regrouped)]), run_id)
+    store.merge("rejects", pa.concat_tables([rej_src, _op_rows(REJECTS_DELTA, "del", art_docs),
+                                             touches("reject", REJECTS_DELTA)]), run_id)
+    for d in art_docs:
+        outcome_by_doc[d] = "article"
+    for d in rej_docs:
+        outcome_by_doc[d] = "reject"
 
 
 def task_runner(runner: str, address: str | None):

@@ -7,15 +7,17 @@ two together, inline. Every file given ends as exactly one article row, one reje
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import fsspec
 import pyarrow as pa
 
-from flows.discover import RawFile
+from flows.discover import RawFile, open_dir
 from schemas import articles_table, reject_row, rejects_table, to_row
 from transforms import DEFAULT_OPTIONS, ExtractOptions, Reject, doc_id_for, extract
 
@@ -41,15 +43,70 @@ class FileOutcome:
         return cls(entry, reject=reject_row(raw.source_file, sha, reject, ingested_at))
 
 
+class ReadRefused(OSError):
+    """A raw file that is not read: it is not (or no longer) the regular file discovery saw."""
+
+    def __init__(self, reason: str):
+        super().__init__(errno.EPERM, reason)
+
+
+_FILE_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NOCTTY", 0))
+
+
+def open_raw_local(root: str, raw: RawFile) -> int:
+    """Open a local raw file without following any link: the folders on its path one by one through
+    descriptors (``open_dir``), the file with ``O_NOFOLLOW | O_NONBLOCK`` (a FIFO or device never
+    blocks the open), then ``fstat``: it must be a regular file, and the very file discovery saw
+    (same device and inode) when discovery recorded them."""
+    rel = raw.open_path if raw.open_path is not None else raw.source_file.encode("utf-8")
+    parent, _, name = rel.rpartition(b"/")
+    try:
+        dfd = open_dir(os.fsencode(os.path.realpath(root)), parent)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise ReadRefused("a folder on its path is a symlink or no folder now (changed after discovery); "
+                              "not followed") from None
+        raise
+    try:
+        try:
+            st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
+        except OSError:
+            st = None   # the open below says why
+        if st is not None and stat.S_ISLNK(st.st_mode):
+            raise ReadRefused("the file is a symlink now (changed after discovery); not followed")
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise ReadRefused("not a regular file (FIFO, device, socket or folder); not read")
+        try:
+            fd = os.open(name, _FILE_FLAGS, dir_fd=dfd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ReadRefused("the file is a symlink now (changed after discovery); not followed") from None
+            raise
+    finally:
+        os.close(dfd)
+    st = os.fstat(fd)
+    problem = None
+    if not stat.S_ISREG(st.st_mode):
+        problem = "not a regular file (FIFO, device, socket or folder); not read"
+    elif raw.ino and (st.st_dev, st.st_ino) != (raw.dev, raw.ino):
+        problem = "the file was replaced after discovery (another inode); not read this run"
+    if problem:
+        os.close(fd)
+        raise ReadRefused(problem)
+    return fd
+
+
 def read_raw(landing: str, raw: RawFile, limit: int) -> bytes:
     """Read at most ``limit + 1`` bytes (so an oversized file is detected without reading it all)."""
     fs, root = fsspec.core.url_to_fs(landing)
-    path = f"{root.rstrip('/')}/{raw.source_file}"
     if "file" in fs.protocol or fs.protocol in ("file", "local"):
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) if not os.path.islink(path) else os.O_RDONLY
-        fd = os.open(path, flags)
+        fd = open_raw_local(root, raw)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)   # a regular file: reads do not block anyway
         with os.fdopen(fd, "rb") as fh:
             return fh.read(limit + 1)
+    path = f"{root.rstrip('/')}/{raw.source_file}"
     with fs.open(path, "rb") as fh:
         return fh.read(limit + 1)
 

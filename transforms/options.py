@@ -52,6 +52,26 @@ class BoilerplateOptions:
 
 
 @dataclass(frozen=True)
+class DedupOptions:
+    """Duplicate detection (``transforms.dedup``). Lengths are in scorer tokens."""
+
+    threshold: float = 0.8        # Jaccard similarity of shingle sets above which two bodies are near duplicates
+    num_perm: int = 128           # MinHash permutations (the signature: 4 bytes each)
+    shingle: int = 4              # tokens per shingle (the shared scorer's size too)
+    fp_weight: float = 0.3        # LSH band/row choice (datasketch's optimal parameters): candidates are
+    fn_weight: float = 0.7        # ... confirmed by the signature, so missed pairs weigh more than extra ones
+    seed: int = 1
+    edge_paragraphs: int = 3      # the body's trimmings are looked for in this many paragraphs at the top (twice at the end)
+    edge_tokens: int = 15         # up to edge_paragraphs paragraphs shorter than this at either end are not body
+    byline_tokens: int = 30       # a credit line (source/editor/reporter) at most this long is not body
+    notice_tokens: int = 400      # a copyright/disclaimer paragraph at most this long is not body
+    min_body_tokens: int = 30     # a body shorter than this: the whole text is used
+
+    def with_(self, **changes) -> "DedupOptions":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
 class ExtractOptions:
     """Everything a transform may need to know. Frozen: derive variants with ``.with_(...)``."""
 
@@ -62,6 +82,7 @@ class ExtractOptions:
     keep_headings: bool = True
     boilerplate: BoilerplateOptions = field(default_factory=BoilerplateOptions)
     limits: Limits = field(default_factory=Limits)
+    dedup: DedupOptions = field(default_factory=DedupOptions)
 
     def with_(self, **changes) -> "ExtractOptions":
         return replace(self, **changes)

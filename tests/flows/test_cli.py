@@ -99,7 +99,7 @@ def test_help_version_quiet_verbose():
 def test_sql_keeps_duckdbs_whole_message(small_lake):
     result = invoke(["sql", "--lake", str(small_lake[1]), "select count(*) from article"])
     assert result.exit_code == 1
-    assert 'Did you mean "articles"' in result.stderr and result.stderr.startswith("cleanlake: error: Catalog Error")
+    assert 'Did you mean "articles"' in one_error_line(result) and result.stderr.startswith("cleanlake: error: Catalog Error")
 
 
 def test_sql_every_statement_max_rows_width_formats_stdin_and_file(small_lake, tmp_path):
@@ -228,13 +228,13 @@ def test_disk_full_and_unreachable_storage_are_one_line(monkeypatch, tmp_path):
 def test_a_run_that_hits_disk_full_ends_in_one_line_and_publishes_nothing(prefect_server, monkeypatch, tmp_path):
     import errno
 
-    from flows.lake import StagedWriter
+    from flows import ingest
     landing, lake = tmp_path / "landing", tmp_path / "lake"
     write_corpus(landing, 0, 5)
 
-    def full(self):
-        raise OSError(errno.ENOSPC, "No space left on device", str(lake / "_staging" / "part.parquet"))
-    monkeypatch.setattr(StagedWriter, "close", full)
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(lake / "articles" / "part.parquet"))
+    monkeypatch.setattr(ingest, "publish", full)
     out = invoke(["run", "--landing", str(landing), "--lake", str(lake), "--runner", "thread"])
     assert out.exit_code == 1
     assert "no space left on the device" in one_error_line(out)
