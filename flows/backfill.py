@@ -19,6 +19,38 @@ def _instant(value: str, end: bool) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def _page_zone(tz: str | None):
+    """The page's own offset ("+08:00"), as ``month`` partitions use it; UTC when unknown."""
+    from datetime import timedelta
+    if tz and len(tz) == 6 and tz[0] in "+-" and tz[3] == ":":
+        try:
+            minutes = int(tz[1:3]) * 60 + int(tz[4:6])
+        except ValueError:
+            return timezone.utc
+        return timezone(timedelta(minutes=minutes if tz[0] == "+" else -minutes))
+    return timezone.utc
+
+
+def _in_range(at: datetime, tz: str | None, since: str | None, until: str | None) -> bool:
+    """A date bound (YYYY-MM-DD) compares with the page's own calendar day, as ``month`` does; a
+    date-time bound compares instants."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    local_day = at.astimezone(_page_zone(tz)).date()
+    for bound, end in ((since, False), (until, True)):
+        if not bound:
+            continue
+        if len(bound) == 10:
+            d = date.fromisoformat(bound)
+            if (local_day > d) if end else (local_day < d):
+                return False
+        else:
+            inst = _instant(bound, end)
+            if (at > inst) if end else (at < inst):
+                return False
+    return True
+
+
 def selector(lake: str, selection: dict):
     """``selection``: {"all": True} | {"paths": [glob, ...]} | {"since": D, "until": D} | {"site": S}."""
     if selection.get("all"):
@@ -31,9 +63,9 @@ def selector(lake: str, selection: dict):
     if selection.get("site"):
         rows = con.execute("SELECT source_file FROM articles WHERE site = ?", [selection["site"]]).fetchall()
     elif selection.get("since") or selection.get("until"):
-        since = _instant(selection["since"], end=False) if selection.get("since") else datetime.min.replace(tzinfo=timezone.utc)
-        until = _instant(selection["until"], end=True) if selection.get("until") else datetime.max.replace(tzinfo=timezone.utc)
-        rows = con.execute("SELECT source_file FROM articles WHERE published_at BETWEEN ? AND ?", [since, until]).fetchall()
+        rows = [(sf,) for sf, at, tz in con.execute(
+            "SELECT source_file, published_at, published_tz FROM articles WHERE published_at IS NOT NULL").fetchall()
+            if _in_range(at, tz, selection.get("since"), selection.get("until"))]
     else:
         raise ValueError("a backfill needs one of: all, paths, since/until, site")
     chosen = {r[0] for r in rows}

@@ -22,12 +22,19 @@ from flows.process import BatchResult, FileOutcome, assemble, process_file
 from transforms import ExtractOptions, Reject
 
 _CTX = mp.get_context("spawn")   # no fork of a process that runs threads (Prefect, DuckDB)
+STARTUP_SECONDS = 120.0          # a worker's start-up (imports) on a loaded machine; not part of any file's limit
+STOP = threading.Event()         # set on Ctrl-C (stop_all): no new worker, no new batch
+
+
+class Stopped(RuntimeError):
+    pass
 
 
 def _worker_main(conn, delay: float) -> None:
     """Child process: receive a batch of jobs (landing, RawFile, known_sha, ingested_at, options) and
     answer one FileOutcome per job, in order, as each finishes."""
     import time
+    conn.send("ready")   # imports done: the per-file clock starts only now (not at process start-up)
     while True:
         try:
             jobs = conn.recv()
@@ -49,10 +56,24 @@ class Worker:
         self.proc = _CTX.Process(target=_worker_main, args=(child, delay), daemon=True)
         self.proc.start()
         child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> bool:
+        """Wait for the child's "ready" (its imports done); worker start-up never counts as a file's time."""
+        if not self.ready:
+            try:
+                self.ready = self.conn.poll(timeout) and self.conn.recv() == "ready"
+            except (EOFError, OSError):
+                self.ready = False
+        return self.ready
 
     def run(self, jobs: list[tuple], timeout: float):
         """Yield each job's outcome in order; stop (killing the worker) at the first job that takes
-        longer than ``timeout``: the caller learns which one by the count it received."""
+        longer than ``timeout``: the caller learns which one by the count it received.
+        The first job's clock starts once the worker is up (``wait_ready``)."""
+        if STOP.is_set() or not self.wait_ready():
+            self.kill()
+            return
         self.conn.send(jobs)
         for _ in jobs:
             if not self.conn.poll(timeout):
@@ -138,6 +159,23 @@ def shutdown() -> None:
             _POOL = None
 
 
+def stop_all() -> None:
+    """Ctrl-C: kill every worker at once (without waiting) so in-flight batches end now."""
+    STOP.set()
+    with _POOL_LOCK:
+        p = _POOL
+    if p is None:
+        return
+    with p._lock:
+        workers = list(p._all)
+    for w in workers:
+        try:
+            if w.proc.is_alive():
+                w.proc.kill()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
 def can_start_processes() -> bool:
     """False in a daemonic process (a Dask worker by default), which may not have children."""
     return not mp.current_process().daemon
@@ -152,6 +190,8 @@ def run_batch_in_process(landing: str, files: list[RawFile], known_sha: dict[str
     worker = pool().acquire()
     try:
         while pending:
+            if STOP.is_set():
+                raise Stopped("the run was cancelled")
             jobs = [(landing, raw, known_sha.get(raw.source_file), ingested_at, options) for raw in pending]
             done = 0
             for out in worker.run(jobs, limit):

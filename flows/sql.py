@@ -244,8 +244,11 @@ class Result:
 
 
 def _first_line(exc: BaseException) -> str:
+    """DuckDB's message on one line, its hints kept ('Did you mean "articles"?', 'Candidate bindings:
+    ...'); only the query excerpt (``LINE 1: ...`` and its caret) is left out."""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__
+    keep = [ln for ln in lines if not ln.startswith("LINE ") and set(ln) - {"^", " "}]
+    return " ".join(keep) if keep else type(exc).__name__
 
 
 def read_only_query(con: duckdb.DuckDBPyConnection, sql: str, *, timeout: float | None = DEFAULT_TIMEOUT,

@@ -128,3 +128,35 @@ def test_serve_on_a_real_prefect_server_runs_the_schedule_deployment(prefect_ser
     finally:
         stop_group(serve)
         log.close()
+
+
+@pytest.mark.slow
+def test_prefect_yaml_deploys_to_a_process_pool_and_a_worker_runs_it(prefect_server_process, tmp_path):
+    """The README's steps: `prefect work-pool create --type process`, `prefect deploy`, `prefect worker start`."""
+    import shutil
+    api, env = prefect_server_process
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "flows", project / "flows")
+    shutil.copy(ROOT / "prefect.yaml", project / "prefect.yaml")
+    write_corpus(project / "data" / "raw", 0, 6)
+    env = {**env, "PWD": str(project), "PYTHONPATH": str(project)}
+    prefect = [sys.executable, "-m", "prefect"]
+
+    def sh(*args, timeout=180):
+        out = subprocess.run([*prefect, *args], env=env, cwd=project, capture_output=True, text=True, timeout=timeout)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out.stdout
+
+    sh("work-pool", "create", "cleanlake", "--type", "process")
+    sh("--no-prompt", "deploy", "--name", "scheduled")
+    check = ("from prefect.client.orchestration import get_client\n"
+             "with get_client(sync_client=True) as c:\n"
+             "    d = c.read_deployment_by_name('cleanlake-ingest/scheduled')\n"
+             "    print(d.concurrency_limit, d.global_concurrency_limit.limit if d.global_concurrency_limit else None,\n"
+             "          d.concurrency_options.collision_strategy.value if d.concurrency_options else None,\n"
+             "          d.schedules[0].schedule.cron, d.parameters['lock_wait'])\n")
+    shown = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=60)
+    assert "ENQUEUE" in shown.stdout and "*/30 * * * *" in shown.stdout and "3600" in shown.stdout, shown.stdout + shown.stderr
+    sh("deployment", "run", "cleanlake-ingest/scheduled")
+    sh("worker", "start", "--pool", "cleanlake", "--run-once", timeout=300)
+    assert connect(str(project / "data" / "lake")).sql("select count(*) from articles").fetchall() == [(6,)]

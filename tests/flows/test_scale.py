@@ -11,6 +11,13 @@ from flows.ingest import ingest_flow, run_ingest, task_runner
 from flows.sql import connect
 from tests.flows.conftest import write_corpus
 
+try:
+    import prefect_dask  # noqa: F401
+    HAS_DASK = True
+except ImportError:
+    HAS_DASK = False
+needs_dask = pytest.mark.skipif(not HAS_DASK, reason="the dask extra is not installed (pip install -e '.[dask]')")
+
 
 def q(lake, sql):
     return connect(str(lake)).sql(sql).fetchall()
@@ -51,6 +58,7 @@ def test_process_runner_uses_worker_processes(prefect_server, tmp_path, fresh_wo
 
 
 @pytest.mark.slow
+@needs_dask
 def test_dask_runner_on_a_local_cluster(prefect_server, tmp_path):
     from distributed import LocalCluster
     landing, lake = tmp_path / "landing", tmp_path / "lake"
@@ -65,6 +73,7 @@ def test_dask_runner_on_a_local_cluster(prefect_server, tmp_path):
 
 
 @pytest.mark.slow
+@needs_dask
 def test_dask_workers_that_may_start_processes_apply_the_per_file_limit(prefect_server, tmp_path, monkeypatch):
     import dask
     from distributed import LocalCluster
@@ -85,6 +94,8 @@ def test_dask_workers_that_may_start_processes_apply_the_per_file_limit(prefect_
 def s3_server(monkeypatch, tmp_path):
     """moto's S3-compatible server in its own process on a free loopback port (a real HTTP server;
     in a thread of this process it would wait on the GIL while delta-rs's Rust client calls it)."""
+    pytest.importorskip("s3fs", reason="the s3 extra (s3fs) is not installed (pip install -e '.[s3]')")
+    pytest.importorskip("moto.server", reason="moto[server] is not installed (the test extra)")
     from tests.flows.s3 import moto_process
     with moto_process(tmp_path) as endpoint:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
