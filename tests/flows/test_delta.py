@@ -480,3 +480,24 @@ def test_an_old_format_lake_is_refused_in_one_line_then_migrated(tmp_path):
     run_ingest(str(landing), str(clean))
     same_as_clean(lake, clean)
     assert q(lake, "select count(*) from runs") == [(2,)]
+
+
+# -- plain DuckDB --------------------------------------------------------------------------------------
+
+def test_lake_sql_parses_and_runs_where_the_delta_extension_is_installed(tmp_path):
+    import duckdb
+    text = (ROOT / "lake.sql").read_text(encoding="utf-8")
+    con = duckdb.connect()
+    statements = con.extract_statements(text)
+    assert len(statements) == 5
+    try:
+        con.execute("LOAD delta")
+    except duckdb.Error as exc:
+        pytest.skip(f"DuckDB's delta extension is not installed here ({str(exc).splitlines()[0][:80]})")
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    write_corpus(landing, 0, 6)
+    run_ingest(str(landing), str(lake))
+    for st in statements:
+        con.execute(st.query.replace("data/lake/", f"{lake}/"))
+    assert con.sql("select count(*), count(distinct site) from articles").fetchall() == [(6, 3)]
+    assert con.sql("select count(*) from ledger").fetchall() == [(6,)]
