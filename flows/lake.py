@@ -349,8 +349,7 @@ class Lake:
 
     def _rel_of(self, uri: str) -> str:
         path = unquote(uri.split("://", 1)[-1]) if "://" in uri else uri
-        root = self.root if self.local else self.root
-        return posixpath.relpath(path, root) if path.startswith(root) else path
+        return posixpath.relpath(path, self.root) if path.startswith(self.root) else path
 
     def _read(self, name: str, dt, columns: list[str]) -> pa.Table:
         try:

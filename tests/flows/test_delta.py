@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from flows.ingest import run_ingest
-from flows.lake import Lake, LakeDamagedError, LakeError
+from flows.lake import Lake, LakeError
 from flows.sql import connect
 from tests.flows.conftest import corpus_page, write_corpus
 
