@@ -263,6 +263,13 @@ def test_as_of_the_version_before_a_backfill_returns_the_old_rows(tmp_path):
                           "--format", "csv", "select distinct run_id from articles"],
                          cwd=ROOT, env=env_with(), capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["run_id", first.run_id], out.stderr
+    out = subprocess.run([sys.executable, "-m", "flows.cli", "history", "--lake", str(lake)],
+                         cwd=ROOT, env=env_with(), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and back.run_id in out.stdout and "MERGE" in out.stdout, out.stderr
+    Lake(str(lake)).restore(before)   # back to before the backfill, as a new commit
+    assert q(lake, "select distinct run_id from articles") == [(first.run_id,)]
+    assert q(lake, "select count(*) from runs") == [(1,)]
+    assert run_ingest(str(landing), str(lake)).counts["unchanged"] == 12
 
 
 # -- writers: --wait, a writer that dies at start ----------------------------------------------------
