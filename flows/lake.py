@@ -294,8 +294,11 @@ class Lake:
             try:
                 if isinstance(body, Exception):
                     raise body
-                if not [json.loads(ln) for ln in body.decode("utf-8").splitlines() if ln.strip()]:
+                lines = [ln for ln in body.decode("utf-8").splitlines() if ln.strip()]
+                if not lines:
                     raise ValueError("empty")
+                json.loads(lines[0])    # garbage fails here, a torn entry at its last line
+                json.loads(lines[-1])
             except (OSError, ValueError, UnicodeDecodeError, AttributeError):
                 newest = p == paths[-1]
                 rel = f"{log}/{posixpath.basename(p)}"
@@ -349,12 +352,15 @@ class Lake:
 
     def _rel_of(self, uri: str) -> str:
         path = unquote(uri.split("://", 1)[-1]) if "://" in uri else uri
-        root = self.root if self.local else self.root
-        return posixpath.relpath(path, root) if path.startswith(root) else path
+        return posixpath.relpath(path, self.root) if path.startswith(self.root) else path
 
     def _read(self, name: str, dt, columns: list[str]) -> pa.Table:
+        """A few columns of every row of the snapshot, read by delta-rs itself (several times faster
+        than building a pyarrow dataset with per-file statistics for it)."""
+        from deltalake import QueryBuilder
         try:
-            return dt.to_pyarrow_dataset().to_table(columns=columns)
+            sql = "SELECT " + ", ".join(f'"{c}"' for c in columns) + " FROM t"
+            return pa.table(QueryBuilder().register("t", dt).execute(sql).read_all())
         except Exception as exc:  # noqa: BLE001
             found = self._diagnose_files(name, dt)
             if found:
@@ -442,6 +448,26 @@ class Lake:
                                      "the lake still reads as its last good version, rerun when fixed") from None
         raise LakeWriteError(f"could not commit to the {name} table of {self.url}: other writers kept committing "
                              f"first ({COMMIT_ATTEMPTS} tries); rerun")
+
+    def put_run(self, row: pa.Table, run_id: str) -> None:
+        """Write a run's row: an overwrite of the rows with this run_id (file statistics find them, so
+        unlike a MERGE it does not read the whole runs table)."""
+        from deltalake import CommitProperties, WriterProperties, write_deltalake
+        from deltalake.exceptions import CommitFailedError
+        quoted = run_id.replace("'", "''")
+        props = CommitProperties(custom_metadata={"cleanlake.run_id": run_id, "cleanlake.operation": "run"})
+        for attempt in range(COMMIT_ATTEMPTS):
+            dt = self.table("runs")
+            try:
+                write_deltalake(dt, row, mode="overwrite", predicate=f"run_id = '{quoted}'", commit_properties=props,
+                                writer_properties=WriterProperties(compression="ZSTD"))
+                return
+            except CommitFailedError:
+                time.sleep(min(2.0, 0.1 * (attempt + 1)) * (0.5 + random.random()))
+            except Exception as exc:  # noqa: BLE001
+                raise LakeWriteError(f"could not write the runs table of {self.url}: {_one_line(exc)}; "
+                                     "the lake still reads as its last good version, rerun when fixed") from None
+        raise LakeWriteError(f"could not commit to the runs table of {self.url}: other writers kept committing first")
 
     # -- reading -------------------------------------------------------------------------------
     def _versions_as_of(self, as_of) -> dict[str, int | None]:
@@ -625,7 +651,6 @@ class Lake:
 
 def record_run(lake: "Lake | str", summary) -> None:
     """Write one ``runs`` row for ``summary`` whatever its status (completed | failed | cancelled).
-    Idempotent: a MERGE on run_id."""
+    Idempotent: the row replaces any earlier row of the same run."""
     store = lake if isinstance(lake, Lake) else Lake(lake)
-    row = summary.as_row()
-    store.merge("runs", pa.Table.from_pylist([row], schema=RUNS), summary.run_id, operation="run")
+    store.put_run(pa.Table.from_pylist([summary.as_row()], schema=RUNS), summary.run_id)

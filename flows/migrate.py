@@ -58,7 +58,7 @@ def _read(store: Lake, paths: list[str], schema: pa.Schema, base: str | None = N
         return schema.empty_table()
     fs = None if store.local else store.fs
     keys = [pa.field("site", pa.string()), pa.field("month", pa.string())] if base else []
-    part = pads.partitioning(pa.schema(keys), flavor="hive", null_fallback=HIVE_NULL) if base else None
+    part = pads.HivePartitioning(pa.schema(keys), null_fallback=HIVE_NULL) if base else None
     try:
         ds = pads.dataset(paths, schema=pa.schema(list(schema) + keys), format="parquet", filesystem=fs,
                           partitioning=part, partition_base_dir=base)
