@@ -12,8 +12,12 @@ from typing import Iterator
 
 import fsspec
 
+from transforms.containers import CONTAINER_SUFFIXES
+from transforms.provenance import sidecar_names
+
 RAW_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".txt", ".md", ".markdown", ".text")
 RAW_SUFFIXES += tuple(s + ".gz" for s in RAW_SUFFIXES)   # gzip-compressed pages are read too (size-capped)
+RAW_SUFFIXES += CONTAINER_SUFFIXES                       # WARC and JSON Lines: many records per file (flows.containers)
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,16 @@ class RawFile:
     size: int
     mtime_ns: int
     problem: str | None = None   # set when the file must become a reject without being read
+    sidecar: str | None = None   # ``<page>.json`` / ``<page>.meta.json`` beside it (its mtime counts in mtime_ns)
+    # a container's records (flows.containers): the first record's source_record, where to seek, how many
+    record: int | None = None
+    offset: int | None = None
+    count: int = 1
+
+    @property
+    def key(self) -> str:
+        """What ``doc_id`` hashes: the path, or ``path#record`` for a record inside a container."""
+        return self.source_file if self.record is None else f"{self.source_file}#{self.record}"
 
 
 def is_raw_name(name: str) -> bool:
@@ -52,6 +66,7 @@ def _discover_local(root: str) -> Iterator[RawFile]:
         raise FileNotFoundError(f"landing zone {root!r} is not a folder")
     for dirpath, dirnames, filenames in os.walk(real_root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        present = set(filenames)
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
             rel = os.path.relpath(full, real_root).replace(os.sep, "/")
@@ -71,4 +86,21 @@ def _discover_local(root: str) -> Iterator[RawFile]:
             if not os.path.isfile(full):
                 yield RawFile(rel, 0, 0, "not a regular file (device, FIFO or socket)")
                 continue
-            yield RawFile(rel, st.st_size, st.st_mtime_ns)
+            yield _with_sidecar(RawFile(rel, st.st_size, st.st_mtime_ns), dirpath, name, present)
+
+
+def _with_sidecar(raw: RawFile, dirpath: str, name: str, present: set[str]) -> RawFile:
+    """A page with a sidecar beside it: the sidecar's name, and the later of the two mtimes (so that
+    editing only the sidecar makes the page look changed)."""
+    for side in sidecar_names(name):
+        if side in present:
+            full = os.path.join(dirpath, side)
+            if os.path.islink(full) or not os.path.isfile(full):
+                continue
+            try:
+                mtime = os.stat(full).st_mtime_ns
+            except OSError:
+                continue
+            rel = posixpath.join(posixpath.dirname(raw.source_file), side)
+            return RawFile(raw.source_file, raw.size, max(raw.mtime_ns, mtime), raw.problem, sidecar=rel)
+    return raw

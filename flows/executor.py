@@ -152,7 +152,7 @@ def run_batch_in_process(landing: str, files: list[RawFile], known_sha: dict[str
     worker = pool().acquire()
     try:
         while pending:
-            jobs = [(landing, raw, known_sha.get(raw.source_file), ingested_at, options) for raw in pending]
+            jobs = [(landing, raw, known_sha.get(raw.key), ingested_at, options) for raw in pending]
             done = 0
             for out in worker.run(jobs, limit):
                 outcomes.append(out)

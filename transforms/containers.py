@@ -146,10 +146,11 @@ def _resync(fh: BinaryIO, start: int, gz: bool) -> int | None:
         pos += len(chunk)
 
 
-def iter_warc(fh: BinaryIO, options: ExtractOptions) -> Iterator[Item]:
+def iter_warc(fh: BinaryIO, options: ExtractOptions, payloads: bool = True) -> Iterator[Item]:
     """Records of a WARC stream (seekable binary file, plain or gzip per record). A record that cannot be
     read (a corrupt gzip member, a bad header) is one reject and reading resumes at the next record; a
-    file that ends inside a record (a crawler still writing, a cut copy) ends with one reject."""
+    file that ends inside a record (a crawler still writing, a cut copy) ends with one reject.
+    ``payloads=False``: an index pass; page items come without their bytes (nothing held, nothing hashed)."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -164,7 +165,7 @@ def iter_warc(fh: BinaryIO, options: ExtractOptions) -> Iterator[Item]:
         try:
             for record in it:
                 # it.offset is where this record starts (get_record_offset() would read the record first)
-                yield _warc_item(record, base + it.offset, limit)
+                yield _warc_item(record, base + it.offset, limit, payloads)
             end = base + it.offset
         except (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError, IndexError, KeyError) as exc:
             at = base + it.offset
@@ -181,7 +182,7 @@ def iter_warc(fh: BinaryIO, options: ExtractOptions) -> Iterator[Item]:
         return
 
 
-def _warc_item(record, offset: int, limit: int) -> Item:
+def _warc_item(record, offset: int, limit: int, payloads: bool = True) -> Item:
     h = record.rec_headers
     rtype = record.rec_type
     uri = (h.get_header("WARC-Target-URI") or "").strip().strip("<>")
@@ -208,6 +209,8 @@ def _warc_item(record, offset: int, limit: int) -> Item:
     if declared > limit:
         return Item.bad(offset, "read", f"WARC record is {declared} bytes, over the limit of {limit} bytes "
                                         "(limits.max_file_bytes)", prov)
+    if not payloads:
+        return Item("page", offset, provenance=prov)
     payload = record.content_stream().read(limit + 1)
     if len(payload) > limit:
         return Item.bad(offset, "read", f"WARC record's decoded payload is over the limit of {limit} bytes "
@@ -244,9 +247,9 @@ def _gunzip_chunks(fh: BinaryIO) -> Iterator[bytes]:
         raise EOFError("compressed stream ended before its end marker")
 
 
-def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[int, bytes | None, str | None]]:
+def _lines(chunks: Iterator[bytes], limit: int, n: int = 0) -> Iterator[tuple[int, bytes | None, str | None]]:
     """(line number, bytes, problem): a line over ``limit`` is dropped as it streams, never held whole."""
-    n, buf, over = 0, b"", False
+    buf, over = b"", False
     for chunk in chunks:
         buf += chunk
         while True:
@@ -268,17 +271,19 @@ def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[int, bytes | N
             else (n, buf, None)
 
 
-def iter_jsonl(fh: BinaryIO, options: ExtractOptions, fields: dict[str, tuple[str, ...]] | None = None) -> Iterator[Item]:
+def iter_jsonl(fh: BinaryIO, options: ExtractOptions, fields: dict[str, tuple[str, ...]] | None = None,
+               first_line: int = 1) -> Iterator[Item]:
     """One record per line. Blank lines are skipped; a line that is not a JSON object, or has no content
-    field, is a reject; a gzip stream that breaks ends the file with one reject (the lines before it count)."""
+    field, is a reject; a gzip stream that breaks ends the file with one reject (the lines before it count).
+    ``first_line``: the number of the stream's first line (a reader that seeked to a line)."""
     fields = fields or JSONL_FIELDS
     limit = options.limits.max_file_bytes
     head = fh.read(2)
     fh.seek(fh.tell() - len(head))
     chunks = _gunzip_chunks(fh) if head == _GZIP else _raw_chunks(fh)
-    n = 0
+    n = first_line - 1
     try:
-        for n, line, problem in _lines(chunks, limit):
+        for n, line, problem in _lines(chunks, limit, first_line - 1):
             if problem:
                 yield Item.bad(n, "read", problem)
                 continue

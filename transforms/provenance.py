@@ -65,6 +65,17 @@ class Provenance:
                                 if getattr(self, f.name) is None and getattr(other, f.name) is not None})
 
 
+def sidecar_names(page_name: str) -> tuple[str, ...]:
+    """The file names a page's sidecar may have, preferred first: ``x.html.meta.json``, ``x.html.json``,
+    ``x.meta.json``, ``x.json``. A container (WARC, JSONL) has none: its records carry their provenance."""
+    low = page_name.lower()
+    if low.endswith((".json", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".warc", ".warc.gz")):
+        return ()
+    stem = page_name[:-3] if low.endswith(".gz") else page_name
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return (f"{page_name}.meta.json", f"{page_name}.json", f"{stem}.meta.json", f"{stem}.json")
+
+
 def record_doc_id(source_file: str, source_record: int | None) -> str:
     """A record inside a container: the hash of ``file#record``; a one-page file: the hash of its path."""
     key = source_file if source_record is None else f"{source_file}#{source_record}"
