@@ -152,21 +152,48 @@ def serve(cron: str = typer.Option(..., "--cron", help='schedule, e.g. "*/30 * *
 
 
 @app.command()
-def extract(files: List[Path] = typer.Argument(..., help="raw files (HTML, Markdown, text dumps)")) -> None:
-    """Print one JSON object per file: the record, or {"source_file", "reject": {stage, reason}}. No lake."""
+def extract(files: List[Path] = typer.Argument(..., help="raw files (HTML, Markdown, text dumps, WARC, JSON Lines)"),
+            jsonl_fields: Optional[str] = typer.Option(None, "--jsonl-fields",
+                                                       help="JSON Lines field names: url=url,html=html,markdown=markdown,"
+                                                            "text=text,fetched_at=fetched_at")) -> None:
+    """Print one JSON object per file, or per record of a WARC / JSON Lines file: the record, or
+    {"source_file", "reject": {stage, reason}}. No lake."""
     from transforms import Reject
     from transforms import extract as extract_record
+    from transforms.containers import container_kind, iter_records, parse_field_map
+    from transforms.options import DEFAULT_OPTIONS
+    try:
+        fields = parse_field_map(jsonl_fields)
+    except ValueError as exc:
+        _fail(str(exc))
     out = sys.stdout
+
+    def emit(obj) -> None:
+        out.write(json.dumps(obj, ensure_ascii=False, default=_jsonable) + "\n")
+
+    def rejected(name, rec, stage, reason, **extra):
+        return {"source_file": name, **({"source_record": rec} if rec is not None else {}), **extra,
+                "reject": {"stage": stage, "reason": reason}}
+
     for path in files:
+        name = str(path)
         try:
+            if container_kind(name):
+                with open(path, "rb") as fh:
+                    for item in iter_records(fh, name, DEFAULT_OPTIONS, fields):
+                        if item.kind == "skipped":
+                            continue
+                        rec = item.reject if item.kind == "reject" else extract_record(item.raw, name, DEFAULT_OPTIONS, item.provenance)
+                        url = item.provenance.url if item.provenance else None
+                        emit(rejected(name, item.source_record, rec.stage, rec.reason, **({"url": url} if url else {}))
+                             if isinstance(rec, Reject) else rec)
+                continue
             raw = path.read_bytes()
         except OSError as exc:
-            obj = {"source_file": str(path), "reject": {"stage": "read", "reason": f"cannot read the file: {exc.strerror or exc}"}}
-        else:
-            rec = extract_record(raw, str(path))
-            obj = ({"source_file": str(path), "reject": {"stage": rec.stage, "reason": rec.reason}}
-                   if isinstance(rec, Reject) else rec)
-        out.write(json.dumps(obj, ensure_ascii=False, default=_jsonable) + "\n")
+            emit(rejected(name, None, "read", f"cannot read the file: {exc.strerror or exc}"))
+            continue
+        rec = extract_record(raw, name)
+        emit(rejected(name, None, rec.stage, rec.reason) if isinstance(rec, Reject) else rec)
 
 
 class Format(str, Enum):

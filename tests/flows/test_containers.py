@@ -85,3 +85,19 @@ def test_second_pass_with_known_hashes_extracts_only_new_records(tmp_path):
     unchanged = [e for e in second.entries if e["status"] == "unchanged"]
     assert len(unchanged) == len([e for e in first.entries if e["outcome"] in ("article", "reject")
                                   and e["source_file"] != "pages/q.json"])
+
+
+def test_shipped_sample_containers(tmp_path):
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "data" / "raw"
+    files = [f for f in discover(str(root)) if f.source_file.startswith("crawl/")]
+    todo, index = expand(str(root), files, DEFAULT_OPTIONS)
+    result = process_batch(str(root), todo, {}, NOW, DEFAULT_OPTIONS)
+    assert result.rejects.num_rows == 0 and index.skipped == 8   # warcinfo, 5 requests, the 301, the png
+    got = {r["url"]: r for r in result.articles.to_pylist()}
+    assert len(got) == 6
+    metro = got["https://news.example.com/city/2025/04/metro-line-9.html"]
+    assert (metro["charset"], metro["author"], metro["site"]) == ("gbk", "赵明", "news.example.com")
+    library = got["https://www.example.net/library/2025/night-hours"]   # the crawler's URL, not the canonical m.example.net
+    assert library["site"] == "www.example.net" and library["fetched_at"] == datetime(2025, 3, 22, 1, tzinfo=timezone.utc)
+    assert got["https://travel.example.com/2025/06/old-street"]["title"] == "老街改造后重新开放"
