@@ -44,6 +44,21 @@ AddressOpt = typer.Option(None, "--address", help="Dask scheduler, tcp://HOST:PO
 WaitOpt = typer.Option(0.0, "--wait", min=0, help="seconds to wait for another run's lock before giving up")
 BatchOpt = typer.Option(64, "--batch-size", min=1, help="files per Prefect task")
 PerFileOpt = typer.Option(None, "--per-file-seconds", min=0.1, help="time limit for one file (default 30)")
+JsonlFieldsOpt = typer.Option(None, "--jsonl-fields", help="JSON Lines field names, e.g. url=link,html=body,"
+                                                            "fetched_at=crawled (default: Scrapy/crawl4ai/Firecrawl names)")
+
+
+def _set_jsonl_fields(spec: str | None) -> None:
+    """The field map reaches the worker processes (spawned) through the environment."""
+    if spec is None:
+        return
+    from flows.containers import FIELDS_ENV
+    from transforms.containers import parse_field_map
+    try:
+        parse_field_map(spec)
+    except ValueError as exc:
+        _fail(str(exc))
+    os.environ[FIELDS_ENV] = spec
 
 _COUNTS = ("files_seen", "files_new", "files_changed", "files_unchanged", "files_reprocessed",
            "articles_written", "rejects_written")
@@ -96,9 +111,10 @@ def _precheck(landing: str | None, lake: str | None) -> None:
 @app.command()
 def run(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt, batch_size: int = BatchOpt,
         runner: str = RunnerOpt, address: Optional[str] = AddressOpt, wait: float = WaitOpt,
-        per_file_seconds: Optional[float] = PerFileOpt) -> None:
+        per_file_seconds: Optional[float] = PerFileOpt, jsonl_fields: Optional[str] = JsonlFieldsOpt) -> None:
     """Ingest the new and changed raw files of the landing zone into the lake (a Prefect flow run)."""
     from flows.ingest import ingest_flow
+    _set_jsonl_fields(jsonl_fields)
     _flow_call(ingest_flow, landing=landing, lake=lake, batch_size=batch_size, runner=runner, address=address,
                lock_wait=wait, per_file_seconds=per_file_seconds)
 

@@ -50,14 +50,23 @@ def discover(landing: str) -> Iterator[RawFile]:
         yield from _discover_local(root)
         return
     root = root.rstrip("/")
-    for path, info in sorted(fs.find(root, detail=True).items()):
-        if info.get("type") != "file":
-            continue
-        rel = path[len(root):].lstrip("/")
+    found = {path[len(root):].lstrip("/"): info for path, info in sorted(fs.find(root, detail=True).items())
+             if info.get("type") == "file"}
+
+    def mtime_of(info) -> int:
+        mtime = info.get("LastModified") or info.get("mtime") or 0
+        return int(mtime.timestamp() * 1e9) if hasattr(mtime, "timestamp") else int(float(mtime) * 1e9)
+
+    for rel, info in found.items():
         if is_raw_name(rel):
-            mtime = info.get("LastModified") or info.get("mtime") or 0
-            mtime_ns = int(mtime.timestamp() * 1e9) if hasattr(mtime, "timestamp") else int(float(mtime) * 1e9)
-            yield RawFile(rel, int(info.get("size") or 0), mtime_ns)
+            raw = RawFile(rel, int(info.get("size") or 0), mtime_of(info))
+            folder, name = posixpath.split(rel)
+            for side in sidecar_names(name):
+                side_rel = posixpath.join(folder, side)
+                if side_rel in found:
+                    raw = RawFile(rel, raw.size, max(raw.mtime_ns, mtime_of(found[side_rel])), sidecar=side_rel)
+                    break
+            yield raw
 
 
 def _discover_local(root: str) -> Iterator[RawFile]:
