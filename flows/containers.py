@@ -3,15 +3,16 @@
 ``expand(landing, files, options)`` (in the flow's process) replaces each container file by jobs: one
 ``RawFile`` per page record of a WARC or line of a plain JSON Lines file (``record`` = its
 ``source_record``, ``offset`` = where to seek), or one job per ``JSONL_GZ_SLICE`` lines of a
-``.jsonl.gz`` (a gzip stream cannot be entered in the middle). The index pass reads record headers
-only; records that are not pages (WARC request, dns, metadata, images, redirects) are counted there.
-Each job is then extracted in a worker like any file (``process_record``), with the per-file time limit
-applying to one record, and its rows keyed by ``doc_id_for(f"{source_file}#{source_record}")``.
+``.jsonl.gz`` (a gzip stream cannot be entered in the middle). The index pass reads the file once,
+one record at a time, and hashes each record's payload: a record whose hash the lake already holds is
+an 'unchanged' entry and gets no job; records that are not pages (WARC request, dns, metadata, images,
+redirects) are counted there. Each job is then extracted in a worker like any file
+(``process_record``), with the per-file time limit applying to one record, and its rows keyed by
+``doc_id_for(f"{source_file}#{source_record}")``.
 
-Change detection is per record: a record whose payload hash equals the one the lake holds is
-'unchanged' and not extracted again; so a WARC that grew, or a JSONL that gained lines, costs a read
-of the file and the extraction of its new records only, and a rerun after a kill finishes the records
-the killed run did not publish.
+So change detection is per record: a WARC that grew, or a JSONL that gained lines, costs one read of
+the file and the extraction of its new records only; a changed record replaces its row; a rerun after a
+kill extracts exactly the records whose rows the killed run did not publish.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def jsonl_fields() -> dict:
 @dataclass
 class ContainerIndex:
     jobs: list[RawFile] = field(default_factory=list)
-    entries: list[dict] = field(default_factory=list)   # one per container file: its size, mtime, records_skipped
+    entries: list[dict] = field(default_factory=list)   # the unchanged records (no job), for the run's counts
     skipped: int = 0
 
 
@@ -65,67 +66,100 @@ def is_container(raw: RawFile) -> bool:
     return container_kind(raw.source_file) is not None
 
 
-def container_entry(raw: RawFile, skipped: int, problem: str | None = None) -> dict:
-    return {"source_file": raw.source_file, "doc_id": record_doc_id(raw.source_file, None), "source_record": None,
-            "size": raw.size, "mtime_ns": raw.mtime_ns, "content_sha256": None, "status": "container",
-            "outcome": "container", "records_skipped": skipped, "problem": problem}
-
-
-def index(landing: str, raw: RawFile, options: ExtractOptions) -> ContainerIndex:
-    """The jobs of one container file (headers only, no payload kept)."""
+def index(landing: str, raw: RawFile, options: ExtractOptions, known: dict[str, str] | None = None) -> ContainerIndex:
+    """The jobs of one container file: one per record whose payload hash is not the one the lake holds
+    (``known``: doc_id -> hash); the others become 'unchanged' entries here, without a job. Reads the
+    file once, one record at a time."""
+    known = known or {}
     out = ContainerIndex()
     kind = container_kind(raw.source_file)
-    try:
-        with open_stream(landing, raw.source_file) as fh:
-            if kind == "warc":
-                for item in iter_warc(fh, options, payloads=False):
-                    if item.kind == "skipped":
-                        out.skipped += 1
-                    else:
-                        out.jobs.append(replace(raw, record=item.source_record, offset=item.source_record))
-            elif fh.read(2) == b"\x1f\x8b":
-                fh.seek(0)
-                lines = sum(1 for _ in iter_jsonl_lines(fh))
-                for first in range(1, lines + 1, JSONL_GZ_SLICE):
-                    out.jobs.append(replace(raw, record=first, offset=None, count=min(JSONL_GZ_SLICE, lines + 1 - first)))
-            else:
-                fh.seek(0)
-                pos, n = 0, 0
-                for line in fh:
-                    n += 1
-                    if line.strip():
-                        out.jobs.append(replace(raw, record=n, offset=pos))
-                    pos += len(line)
-    except OSError as exc:
-        out.entries.append(container_entry(raw, out.skipped, f"cannot read the file: {exc.strerror or exc}"))
-        return out
-    out.entries.append(container_entry(raw, out.skipped))
+
+    def unchanged(item: Item) -> bool:
+        doc = record_doc_id(raw.source_file, item.source_record)
+        if item.sha256 is None or known.get(doc) != item.sha256:
+            return False
+        out.entries.append({"source_file": raw.source_file, "source_record": item.source_record, "doc_id": doc,
+                            "size": raw.size, "mtime_ns": raw.mtime_ns, "content_sha256": item.sha256,
+                            "status": "unchanged", "outcome": None})
+        return True
+
+    with open_stream(landing, raw.source_file) as fh:
+        if kind == "warc":
+            for item in iter_warc(fh, options):
+                if item.kind == "skipped":
+                    out.skipped += 1
+                elif not unchanged(item):
+                    out.jobs.append(replace(raw, record=item.source_record, offset=item.source_record))
+            return out
+        gz = fh.read(2) == b"\x1f\x8b"
+        fh.seek(0)
+        offsets = _line_offsets(fh) if not gz else None
+        fh.seek(0)
+        todo: list[int] = []
+        for item in iter_jsonl(fh, options, jsonl_fields()):
+            if item.kind == "skipped":
+                out.skipped += 1
+            elif not unchanged(item):
+                todo.append(item.source_record)
+        if offsets is not None:
+            out.jobs.extend(replace(raw, record=n, offset=offsets[n - 1]) for n in todo if n - 1 < len(offsets))
+            return out
+        while todo:   # a gzip stream is read from its start: slices of nearby lines, one job each
+            first = todo[0]
+            group = [n for n in todo if n < first + JSONL_GZ_SLICE]
+            out.jobs.append(replace(raw, record=first, offset=None, count=group[-1] - first + 1))
+            todo = todo[len(group):]
     return out
 
 
-def iter_jsonl_lines(fh: BinaryIO) -> Iterator[bytes]:
-    """Lines of a gzip JSON Lines stream, up to where it breaks (the count the index needs)."""
-    from transforms.containers import _gunzip_chunks, _lines
-    try:
-        for _n, _line, _problem in _lines(_gunzip_chunks(fh), 1 << 40):
-            yield b""
-    except (EOFError, Exception):  # noqa: BLE001 - the worker reading the slice reports the break
-        yield b""
+def _line_offsets(fh: BinaryIO) -> list[int]:
+    offsets, pos = [], 0
+    while True:
+        line = fh.readline(1 << 20)
+        if not line:
+            return offsets
+        offsets.append(pos)
+        pos += len(line)
+        while not line.endswith(b"\n"):   # a long line: read on to its end (never held whole)
+            line = fh.readline(1 << 20)
+            if not line:
+                return offsets
+            pos += len(line)
 
 
-def expand(landing: str, files: list[RawFile], options: ExtractOptions) -> tuple[list[RawFile], ContainerIndex]:
-    """Files with each container replaced by its record jobs, plus the containers' own entries."""
+def expand(landing: str, files: list[RawFile], options: ExtractOptions,
+           known: dict[str, str] | None = None) -> tuple[list[RawFile], ContainerIndex]:
+    """Files with each container replaced by the jobs of its new and changed records; the containers'
+    unchanged records as entries, and the count of records that are not pages. A container that
+    cannot be opened stays one job, which becomes its reject."""
     todo: list[RawFile] = []
     total = ContainerIndex()
     for raw in files:
         if raw.problem or not is_container(raw) or raw.record is not None:
             todo.append(raw)
             continue
-        got = index(landing, raw, options)
+        try:
+            got = index(landing, raw, options, known)
+        except OSError as exc:
+            todo.append(replace(raw, problem=f"cannot read the file: {exc.strerror or exc}"))
+            continue
         todo.extend(got.jobs)
         total.entries.extend(got.entries)
         total.skipped += got.skipped
     return todo, total
+
+
+def known_for(job: RawFile, record_sha: dict[str, str]):
+    """What ``process_record`` compares a job's records with: the hash of its record, or for a slice
+    a mapping ``file#line -> hash``."""
+    if job.count == 1:
+        return record_sha.get(record_doc_id(job.source_file, job.record))
+    out = {}
+    for n in range(job.record, job.record + job.count):
+        sha = record_sha.get(record_doc_id(job.source_file, n))
+        if sha:
+            out[f"{job.source_file}#{n}"] = sha
+    return out
 
 
 def read_items(landing: str, raw: RawFile, options: ExtractOptions) -> list[Item]:

@@ -28,9 +28,15 @@ def make_landing(root):
 
 
 def run(root, known=None):
+    """``known``: doc_id -> hash, as the lake holds them."""
     files = list(discover(str(root)))
-    todo, index = expand(str(root), files, DEFAULT_OPTIONS)
-    return files, todo, index, process_batch(str(root), todo, known or {}, NOW, DEFAULT_OPTIONS)
+    todo, index = expand(str(root), files, DEFAULT_OPTIONS, known)
+    by_key = {}
+    for f in todo:
+        doc = record_doc_id(f.source_file, f.record)
+        if known and doc in known:
+            by_key[f.key] = known[doc]
+    return files, todo, index, process_batch(str(root), todo, by_key, NOW, DEFAULT_OPTIONS)
 
 
 def test_one_container_file_many_rows_sidecars_and_mirror(tmp_path):
@@ -40,7 +46,7 @@ def test_one_container_file_many_rows_sidecars_and_mirror(tmp_path):
     assert not any(n.endswith(".json") for n in names)          # sidecars are never pages
     side = {f.source_file: f.sidecar for f in files}
     assert side["pages/p.html"] == "pages/p.html.meta.json" and side["pages/q.html"] == "pages/q.json"
-    assert index.skipped == 6 and [e["records_skipped"] for e in index.entries] == [6, 0]
+    assert index.skipped == 7 and index.entries == []   # 6 WARC records, 1 JSONL redirect line
     arts = {(r["source_file"], r["source_record"]): r for r in result.articles.to_pylist()}
     warc = sorted(k[1] for k in arts if k[0] == "crawl/a.warc.gz")
     assert len(warc) == 3 and len([k for k in arts if k[0] == "crawl/b.jsonl"]) == 3
@@ -69,22 +75,23 @@ def test_one_container_file_many_rows_sidecars_and_mirror(tmp_path):
 def test_second_pass_with_known_hashes_extracts_only_new_records(tmp_path):
     root = make_landing(tmp_path / "landing")
     _, todo, _, first = run(root)
-    known = {f"{e['source_file']}#{e['source_record']}" if e["source_record"] is not None else e["source_file"]:
-             e["content_sha256"] for e in first.entries if e["content_sha256"]}
+    known = {e["doc_id"]: e["content_sha256"] for e in first.entries if e["content_sha256"]}
     warc = root / "crawl" / "a.warc.gz"
     extra = [("response", "https://news.example.com/a/9.html", page_html("新增报道").encode(), "text/html",
               "200 OK", "2024-05-09T00:00:00Z")]
     warc.write_bytes(warc.read_bytes() + write_warc(extra))
     with open(root / "crawl" / "b.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps({"url": "https://blog.example.com/p/9", "text": BODY}, ensure_ascii=False) + "\n")
-    _, _, _, second = run(root, known)
+    _, todo2, index2, second = run(root, known)
+    assert len([j for j in todo2 if j.record is not None]) == 2    # only the two new records are jobs
     new = [(e["source_file"], e["status"]) for e in second.entries if e["status"] in ("new", "changed")]
     assert sorted(new) == [("crawl/a.warc.gz", "new"), ("crawl/b.jsonl", "new")]
     assert second.articles.num_rows == 2 and "新增报道" in second.articles["title"].to_pylist()
     assert second.rejects.num_rows == 0
-    unchanged = [e for e in second.entries if e["status"] == "unchanged"]
+    unchanged = [e for e in second.entries + index2.entries if e["status"] == "unchanged"]
     assert len(unchanged) == len([e for e in first.entries if e["outcome"] in ("article", "reject")
                                   and e["source_file"] != "pages/q.json"])
+    assert {e["source_file"] for e in index2.entries} == {"crawl/a.warc.gz", "crawl/b.jsonl"}
 
 
 def test_shipped_sample_containers(tmp_path):
