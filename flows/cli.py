@@ -67,7 +67,7 @@ _COUNTS = ("files_seen", "files_new", "files_changed", "files_unchanged", "files
 def _flow_call(fn, **kwargs) -> None:
     """Run a flow; a run that cannot proceed ends with one line and a non-zero status."""
     from flows.executor import shutdown
-    from flows.lake import LakeLockedError
+    from flows.lake import LakeError
     if kwargs.get("runner") not in ("process", "thread", "dask"):
         _fail(f"unknown runner {kwargs.get('runner')!r}: use process, thread or dask")
     address = kwargs.pop("address", None)
@@ -76,22 +76,22 @@ def _flow_call(fn, **kwargs) -> None:
     if kwargs["runner"] == "dask":
         from flows.ingest import task_runner
         fn = fn.with_options(task_runner=task_runner("dask", address))
-    _precheck(kwargs.get("landing"), kwargs.get("lake"))
+    _precheck(kwargs.get("landing"), kwargs.get("lake"), kwargs.get("lock_wait", 0.0))
     try:
         summary = fn(**kwargs)
-    except (LakeLockedError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as exc:
+    except (LakeError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as exc:
         _fail(str(exc))
     finally:
         shutdown()
     typer.echo(f"run {summary['run_id']} {summary['status']}: " + ", ".join(f"{k}={summary[k]}" for k in _COUNTS))
 
 
-def _precheck(landing: str | None, lake: str | None) -> None:
+def _precheck(landing: str | None, lake: str | None, wait: float = 0.0) -> None:
     """Fail in one line, before Prefect starts, when the run could not proceed at all."""
     import fsspec
 
     from flows.config import lake_url, landing_url
-    from flows.lake import Lake, LakeLockedError
+    from flows.lake import Lake, LakeError
     fs, root = fsspec.core.url_to_fs(landing_url(landing))
     try:
         is_dir = fs.isdir(root)
@@ -100,9 +100,11 @@ def _precheck(landing: str | None, lake: str | None) -> None:
     if not is_dir:
         _fail(f"landing zone {landing_url(landing)!r} is not a folder")
     try:
-        with Lake(lake_url(lake)).lock():
+        store = Lake(lake_url(lake))
+        store.check_format()
+        with store.lock(wait=wait):   # waits up to --wait, as the run itself will
             pass
-    except LakeLockedError as exc:
+    except LakeError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot open the lake {lake_url(lake)!r}: {exc}")
@@ -140,16 +142,80 @@ def backfill(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt,
 
 
 @app.command()
-def compact(lake: Optional[str] = LakeOpt, wait: float = WaitOpt) -> None:
-    """Merge each partition's small Parquet files; query results stay the same."""
+def compact(lake: Optional[str] = LakeOpt, wait: float = WaitOpt,
+            retain_hours: float = typer.Option(24.0, "--retain-hours", min=0,
+                                               help="vacuum keeps the files of every version this recent")) -> None:
+    """OPTIMIZE the Delta tables (small files merged; query results stay the same), then VACUUM."""
     from flows.compact import compact as compact_lake
     from flows.config import lake_url
-    from flows.lake import LakeLockedError
+    from flows.lake import LakeError
     try:
-        out = compact_lake(lake_url(lake), lock_wait=wait)
-    except LakeLockedError as exc:
+        out = compact_lake(lake_url(lake), lock_wait=wait, retain_hours=retain_hours)
+    except LakeError as exc:
         _fail(str(exc))
-    typer.echo(f"compact {out['run_id']}: merged {out['files_merged']} files into {out['files_written']}")
+    typer.echo(f"compact: merged {out['files_merged']} files into {out['files_written']}, "
+               f"vacuumed {out['files_vacuumed']} files older than {retain_hours:g} h")
+
+
+@app.command()
+def history(lake: Optional[str] = LakeOpt, limit: int = typer.Option(50, "--limit", min=1)) -> None:
+    """The lake's commits, newest first: table, version, time, operation, run, rows added/updated/removed."""
+    from flows.config import lake_url
+    from flows.lake import Lake, LakeError
+    try:
+        rows = Lake(lake_url(lake)).history()[:limit]
+    except LakeError as exc:
+        _fail(str(exc))
+    typer.echo(f"{'table':<9} {'version':>7}  {'time (UTC)':<19}  {'operation':<12} {'run':<26} "
+               f"{'added':>7} {'updated':>7} {'removed':>7}")
+    for r in rows:
+        typer.echo(f"{r['table']:<9} {r['version']:>7}  {r['time']:%Y-%m-%d %H:%M:%S}  {str(r['operation']):<12} "
+                   f"{r['run_id'] or '-':<26} {r['rows_added']:>7} {r['rows_updated']:>7} {r['rows_removed']:>7}")
+
+
+@app.command()
+def repair(lake: Optional[str] = LakeOpt, wait: float = WaitOpt) -> None:
+    """Make a damaged lake readable: set aside corrupt or missing data files, checkpoints, a torn newest
+    log entry (to _damaged/); the next run re-ingests the files whose rows they held."""
+    from flows.config import lake_url
+    from flows.lake import Lake, LakeError
+    store = Lake(lake_url(lake))
+    try:
+        with store.lock(wait=wait):
+            done = store.repair()
+    except LakeError as exc:
+        _fail(str(exc))
+    for line in done or ["nothing to repair"]:
+        typer.echo(line)
+
+
+@app.command()
+def restore(version: int = typer.Argument(..., help="articles version (see `cleanlake history`)"),
+            lake: Optional[str] = LakeOpt, wait: float = WaitOpt) -> None:
+    """Restore the lake to the moment articles was at VERSION (a new commit; history is kept)."""
+    from flows.config import lake_url
+    from flows.lake import Lake, LakeError
+    store = Lake(lake_url(lake))
+    try:
+        with store.lock(wait=wait):
+            out = store.restore(version)
+    except (LakeError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(f"restored {', '.join(out) or 'nothing (already there)'} to articles version {version}")
+
+
+@app.command()
+def migrate(lake: Optional[str] = LakeOpt) -> None:
+    """Convert a lake of the old layout (Parquet files, _ledger, _runs) into Delta tables, in place."""
+    from flows.config import lake_url
+    from flows.lake import LakeError
+    from flows.migrate import migrate as migrate_lake
+    try:
+        out = migrate_lake(lake_url(lake))
+    except LakeError as exc:
+        _fail(str(exc))
+    typer.echo(f"migrated: {out['articles']} articles, {out['rejects']} rejects, {out['runs']} runs; "
+               f"the old files are in {out['old']}")
 
 
 @app.command()
@@ -221,16 +287,19 @@ class Format(str, Enum):
 @app.command()
 def sql(query: str = typer.Argument(..., help="SQL over the views articles, rejects, runs, ledger"),
         lake: Optional[str] = LakeOpt,
-        fmt: Format = typer.Option(Format.table, "--format", help="table, csv, or json (one object per line)")) -> None:
+        fmt: Format = typer.Option(Format.table, "--format", help="table, csv, or json (one object per line)"),
+        as_of: Optional[str] = typer.Option(None, "--as-of", help="VERSION (of articles, see `cleanlake history`) "
+                                            "or TIMESTAMP: query the lake as it was then")) -> None:
     """Query the lake with DuckDB SQL."""
     import duckdb
 
     from flows.config import lake_url
+    from flows.lake import LakeError
     from flows.sql import WriteRefused, connect, read_only_query
     try:
-        con = connect(lake_url(lake))
+        con = connect(lake_url(lake), as_of=as_of)
         rel = read_only_query(con, query)
-    except (duckdb.Error, WriteRefused) as exc:
+    except (duckdb.Error, WriteRefused, LakeError, ValueError) as exc:
         _fail(str(exc).splitlines()[0])
     if rel is None:
         return

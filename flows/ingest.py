@@ -1,4 +1,4 @@
-"""The Prefect flow: discover -> plan against the ledger -> extract in batches -> stage -> commit.
+"""The Prefect flow: discover -> plan against the lake's snapshot -> extract in batches -> MERGE into Delta tables.
 
 The flow only orchestrates; the work is in plain functions (``run_ingest`` here,
 ``flows.process``, ``flows.lake``), so all of it can be called and tested without Prefect.
@@ -19,10 +19,10 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.config import lake_url, landing_url
 from flows.discover import RawFile, discover
-from flows.lake import Lake, StagedWriter, rewrite_without
+from flows.lake import BUFFER_BYTES, Lake, record_run
 from flows.process import BatchResult, process_batch
-from schemas import LEDGER, PIPELINE_VERSION, RUNS
-from transforms import DEFAULT_OPTIONS, ExtractOptions
+from schemas import ARTICLES_DELTA, PIPELINE_VERSION, REJECTS_DELTA
+from transforms import DEFAULT_OPTIONS, ExtractOptions, doc_id_for
 
 BATCH_SIZE = 64
 RUNNERS = ("process", "thread", "dask")
@@ -114,36 +114,45 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
     ``submit(batch, known_sha, ingested_at)`` returns a future-like object with ``.result()`` (a
     Prefect task future inside the flow); when None the batches run inline.
     ``progress(done, total)`` is called as batches finish.
+
+    Rows are merged into the Delta tables on ``doc_id`` when the buffer is full and at the end
+    (articles, then rejects), and the run's ``runs`` row is written last. Each MERGE is idempotent:
+    a run killed anywhere is completed exactly by the next one.
     """
     landing, lake_root = landing_url(landing), lake_url(lake)
     now = datetime.now(timezone.utc)
     summary = RunSummary(new_run_id(now), flow_name, landing, lake_root, now)
     store = Lake(lake_root)
     with store.lock(wait=lock_wait):
-        store.recover()
-        ledger = {r["source_file"]: r for r in store.read_ledger().to_pylist()}
+        ledger, outcome_by_doc = store.read_state()
         files = list(discover(landing))
         summary.counts["seen"] = len(files)
         todo, unchanged = plan(files, ledger, reprocess)
         summary.counts["unchanged"] += len(unchanged)
-        articles = StagedWriter(store, summary.run_id, "articles")
-        rejects = StagedWriter(store, summary.run_id, "rejects")
-        entries: list[dict] = []
+        buffered: list[BatchResult] = []
+        buffered_bytes = 0
         done = 0
 
         def collect(result: BatchResult) -> None:
-            nonlocal done
-            articles.add(result.articles)
-            rejects.add(result.rejects)
-            entries.extend(result.entries)
-            if result.articles.num_rows:
-                summary.by_site.update(s or "(no site)" for s in result.articles["site"].to_pylist())
-            if result.rejects.num_rows:
-                summary.by_reason.update(f"{st}: {r[:120]}" for st, r in zip(result.rejects["stage"].to_pylist(),
-                                                                              result.rejects["reason"].to_pylist()))
+            nonlocal done, buffered_bytes
+            buffered.append(result)
+            buffered_bytes += result.articles.nbytes + result.rejects.nbytes
             done += len(result.entries)
             if progress:
                 progress(done, len(todo))
+            if buffered_bytes > BUFFER_BYTES:
+                flush()
+
+        def flush() -> None:
+            nonlocal buffered_bytes
+            if not buffered:
+                return
+            articles = pa.concat_tables([r.articles for r in buffered])
+            rejects = pa.concat_tables([r.rejects for r in buffered])
+            entries = [e for r in buffered for e in r.entries]
+            buffered.clear()
+            buffered_bytes = 0
+            publish(store, summary, ledger, outcome_by_doc, entries, articles, rejects)
 
         pending = []
         for start in range(0, len(todo), batch_size):
@@ -160,58 +169,107 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
                 collect(pending.pop(0).result())
         for fut in pending:
             collect(fut.result())
-        publish(store, summary, ledger, entries, articles, rejects, now)
+        flush()
+        summary.finished_at = datetime.now(timezone.utc)
+        summary.status = "completed"
+        record_run(store, summary)
     return summary
 
 
-def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], entries: list[dict],
-            articles: StagedWriter, rejects: StagedWriter, now: datetime) -> None:
-    """Stage the copy-on-write rewrites, the new ledger and the run row, then commit them all at once."""
+def _doc_id_of(source_file: str, source_record) -> str:
+    return doc_id_for(source_file if source_record is None else f"{source_file}#{source_record}")
+
+
+def _with_ledger(rows: pa.Table, schema: pa.Schema, entry_by_doc: dict[str, dict], run_id: str) -> pa.Table:
+    """Rows of one table plus the ledger columns (from their entries) and ``_op = 'up'``, as the MERGE source."""
+    n = rows.num_rows
+    if "doc_id" in rows.column_names and rows["doc_id"].null_count == 0:
+        docs = rows["doc_id"].to_pylist()
+    else:   # reject rows: the id the article would have had
+        recs = rows["source_record"].to_pylist() if "source_record" in rows.column_names else [None] * n
+        given = rows["doc_id"].to_pylist() if "doc_id" in rows.column_names else [None] * n
+        docs = [g or _doc_id_of(sf, r) for g, sf, r in zip(given, rows["source_file"].to_pylist(), recs)]
+    ents = [entry_by_doc.get(d, {}) for d in docs]
+    cols = {}
+    for f in schema:
+        if f.name == "doc_id":
+            cols[f.name] = pa.array(docs, pa.string())
+        elif f.name in ("size", "mtime_ns"):
+            cols[f.name] = pa.array([e.get(f.name) for e in ents], pa.int64())
+        elif f.name == "run_id":
+            cols[f.name] = pa.array([run_id] * n, pa.string())
+        elif f.name in rows.column_names:
+            cols[f.name] = rows[f.name]
+        else:
+            cols[f.name] = pa.nulls(n, f.type)
+    cols["_op"] = pa.array(["up"] * n, pa.string())
+    return pa.table(cols).cast(_source_schema(schema))
+
+
+def _source_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_nullable(True) for f in schema] + [pa.field("_op", pa.string())])
+
+
+def _op_rows(schema: pa.Schema, op: str, docs: list[str], sizes=None, mtimes=None) -> pa.Table:
+    n = len(docs)
+    cols = {}
+    for f in schema:
+        if f.name == "doc_id":
+            cols[f.name] = pa.array(docs, pa.string())
+        elif f.name == "size" and sizes is not None:
+            cols[f.name] = pa.array(sizes, pa.int64())
+        elif f.name == "mtime_ns" and mtimes is not None:
+            cols[f.name] = pa.array(mtimes, pa.int64())
+        else:
+            cols[f.name] = pa.nulls(n, f.type)
+    cols["_op"] = pa.array([op] * n, pa.string())
+    return pa.table(cols).cast(_source_schema(schema))
+
+
+def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], outcome_by_doc: dict[str, str],
+            entries: list[dict], articles: pa.Table, rejects: pa.Table) -> None:
+    """Merge one buffer of a run's rows into the lake: articles, then rejects, each one MERGE on doc_id.
+
+    A document written as an article is deleted from rejects and the other way round; a file that
+    was only touched (new mtime, same bytes) gets its size and mtime updated, nothing else."""
     run_id = summary.run_id
-    adds = articles.close() + rejects.close()
-    removes: list[str] = []
-    written = {**articles.location, **rejects.location}
-    # copy-on-write: files holding older rows of the source files written now lose those rows
-    by_file: dict[str, set[str]] = {}
-    for sf in written:
-        if sf in ledger:
-            by_file.setdefault(ledger[sf]["data_file"], set()).add(sf)
-    for seq, (rel, drop) in enumerate(sorted(by_file.items())):
-        if not store.exists(rel):
-            continue
-        copy, kept = rewrite_without(store, run_id, rel, drop, seq)
-        removes.append(rel)
-        if copy:
-            adds.append((f"_staging/{run_id}/{copy}", copy))
-            for sf in kept:
-                if sf in ledger and sf not in written:
-                    ledger[sf] = {**ledger[sf], "data_file": copy}
+    entry_by_doc: dict[str, dict] = {}
+    touch: dict[str, list[dict]] = {"article": [], "reject": []}
     for e in entries:
         sf = e["source_file"]
+        doc = e.get("doc_id") or _doc_id_of(sf, e.get("source_record"))
+        entry_by_doc[doc] = e
         if e["status"] == "unchanged":
             summary.counts["unchanged"] += 1
-            if sf in ledger:
-                ledger[sf] = {**ledger[sf], "size": e["size"], "mtime_ns": e["mtime_ns"]}
+            old = ledger.get(sf)
+            kind = outcome_by_doc.get(doc)
+            if kind and old is not None and (old["size"], old["mtime_ns"]) != (e["size"], e["mtime_ns"]):
+                touch[kind].append({"doc_id": doc, "size": e["size"], "mtime_ns": e["mtime_ns"]})
             continue
         same_bytes = sf in ledger and ledger[sf]["content_sha256"] == e["content_sha256"]
         summary.counts["reprocessed" if same_bytes else e["status"]] += 1
         summary.counts["articles" if e["outcome"] == "article" else "rejects"] += 1
-        ledger[sf] = {"source_file": sf, "size": e["size"], "mtime_ns": e["mtime_ns"],
-                      "content_sha256": e["content_sha256"], "doc_id": e["doc_id"], "outcome": e["outcome"],
-                      "data_file": written[sf], "run_id": run_id, "seen_at": now}
-    commit_with_ledger(store, summary, ledger, adds, removes)
+    if articles.num_rows:
+        summary.by_site.update(s or "(no site)" for s in articles["site"].to_pylist())
+    if rejects.num_rows:
+        summary.by_reason.update(f"{st}: {r[:120]}" for st, r in zip(rejects["stage"].to_pylist(),
+                                                                      rejects["reason"].to_pylist()))
+    art_src = _with_ledger(articles, ARTICLES_DELTA, entry_by_doc, run_id)
+    rej_src = _with_ledger(rejects, REJECTS_DELTA, entry_by_doc, run_id)
+    art_docs, rej_docs = art_src["doc_id"].to_pylist(), rej_src["doc_id"].to_pylist()
 
+    def touches(kind, schema):
+        t = touch[kind]
+        return _op_rows(schema, "touch", [x["doc_id"] for x in t], [x["size"] for x in t], [x["mtime_ns"] for x in t])
 
-def commit_with_ledger(store: Lake, summary: RunSummary, ledger: dict[str, dict], adds: list, removes: list) -> None:
-    """Stage the new ledger and the run's row next to the data files, then commit all of it at once."""
-    run_id = summary.run_id
-    meta = [(f"_staging/{run_id}/_ledger/ledger.parquet", "_ledger/ledger.parquet"),
-            (f"_staging/{run_id}/_runs/{run_id}.parquet", f"_runs/{run_id}.parquet")]
-    store.write_table(meta[0][0], pa.Table.from_pylist([ledger[k] for k in sorted(ledger)], schema=LEDGER))
-    summary.finished_at = datetime.now(timezone.utc)
-    summary.status = "completed"
-    store.write_table(meta[1][0], pa.Table.from_pylist([summary.as_row()], schema=RUNS))
-    store.commit({"run_id": run_id, "adds": adds, "removes": removes, "meta": meta})
+    store.merge("articles", pa.concat_tables([art_src, _op_rows(ARTICLES_DELTA, "del", rej_docs),
+                                              touches("article", ARTICLES_DELTA)]), run_id)
+    store.merge("rejects", pa.concat_tables([rej_src, _op_rows(REJECTS_DELTA, "del", art_docs),
+                                             touches("reject", REJECTS_DELTA)]), run_id)
+    for d in art_docs:
+        outcome_by_doc[d] = "article"
+    for d in rej_docs:
+        outcome_by_doc[d] = "reject"
 
 
 def task_runner(runner: str, address: str | None):

@@ -1,85 +1,189 @@
-"""The lake on disk (or object storage, through fsspec): layout, staging, atomic commits, the ledger.
+"""The lake: three Delta Lake tables (delta-rs, ``deltalake``) under one root, local or ``s3://``.
 
-    <lake>/articles/site=<host>/month=<YYYY-MM>/part-<run>-<n>.parquet   hive-partitioned, zstd
-    <lake>/rejects/part-<run>-<n>.parquet
-    <lake>/_ledger/ledger.parquet        every raw file seen: size, mtime, hash, outcome, data file
-    <lake>/_runs/<run>.parquet           one row per run
-    <lake>/_staging/<run>/...            a run's files before they are published
-    <lake>/_commits/<run>.json           the journal of a commit being published
+    <lake>/articles/   Delta table, partitioned by site and month (hive folders; a missing value is
+                       the hive null partition ``__HIVE_DEFAULT_PARTITION__``, read as NULL)
+    <lake>/rejects/    Delta table, one row per file (or container record) that did not become an article
+    <lake>/runs/       Delta table, one row per run
+    <lake>/_lock       local lakes only: an flock that queues writers politely (not what keeps the lake exact)
 
-A run writes only under ``_staging/<run>/``. To publish, it writes a journal naming every file to
-move into place and every file it replaces, renames the journal into ``_commits/`` (the commit
-point), then applies it. A run killed before the commit point leaves only staging litter, which the
-next run deletes; one killed after it is rolled forward by the next run. Either way the lake ends
-exactly as a clean run would leave it. Rows are written with the explicit schemas of ``schemas``.
+There is no separate ledger. Each articles and rejects row carries the ledger's columns (the raw
+file's ``size`` and ``mtime_ns`` when the row was written, and the ``run_id`` that wrote it), so
+change detection reads a few columns of the current snapshot, and a row cannot exist without its
+ledger entry nor the other way round. The ``ledger`` view is a projection of those columns.
+
+Every write is a MERGE on ``doc_id``: a row that exists is replaced, one that does not is inserted,
+and a document that moved between articles and rejects is deleted from the table it left. A MERGE
+is idempotent, so a run killed between two commits (articles, rejects, runs) ends exactly once when
+it is rerun. Two writers are ordered by Delta's optimistic concurrency (a commit is a conditional
+create of the next log entry, on local disks and on S3 alike): a writer whose MERGE conflicts with
+a concurrent commit re-reads the table and runs its MERGE again, so no ``doc_id`` is ever written
+twice. Nothing of ours outlives a writer.
 """
 from __future__ import annotations
 
 import json
+import os
 import posixpath
-from collections import defaultdict
+import random
+import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
+from urllib.parse import unquote
 
 import fsspec
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.dataset as pads
 
-from schemas import ARTICLES, ARTICLES_FILE, HIVE_NULL, LEDGER, PARTITION_KEYS, REJECTS, RUNS
+from schemas import ARTICLES_DELTA, LEDGER, REJECTS_DELTA, RUNS
 
-COMPRESSION = "zstd"
-ROW_GROUP_ROWS = 16_384           # rows buffered per partition before a row group is written
-BUFFER_BYTES = 128 * 1024 * 1024  # all partitions' buffers together; the largest is flushed past it
-LEASE_SECONDS = 300               # an S3 lake's lock lease; its holder renews it every fifth of this
+TABLES = {"articles": (ARTICLES_DELTA, ["site", "month"]), "rejects": (REJECTS_DELTA, []), "runs": (RUNS, [])}
+KEYS = {"articles": "doc_id", "rejects": "doc_id", "runs": "run_id"}
+BUFFER_BYTES = 128 * 1024 * 1024   # rows buffered by a run before they are merged (one commit per table)
+COMMIT_ATTEMPTS = 30               # MERGEs retried after a concurrent writer's commit
+RETAIN_HOURS = 24                  # compact/vacuum keep every file a version of the last day needs
+OLD_FORMAT_MARKERS = ("_ledger/ledger.parquet", "_runs", "_commits", "_staging")
+TABLE_CONFIG = {"delta.checkpointInterval": "20", "delta.logRetentionDuration": "interval 30 days"}
 
 
-class LakeLockedError(RuntimeError):
+class LakeError(RuntimeError):
+    """A run or query that cannot go on; the message is one line a person can act on."""
+
+
+class LakeLockedError(LakeError):
     pass
 
 
-def partition_dir(site: str | None, month: str | None) -> str:
-    # site is validated as a lower-case host name and month as YYYY-MM before it gets here
-    return f"site={site or HIVE_NULL}/month={month or HIVE_NULL}"
+class LakeDamagedError(LakeError):
+    pass
+
+
+class LakeWriteError(LakeError):
+    pass
+
+
+class OldFormatError(LakeError):
+    pass
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if "No space left on device" in text or "os error 28" in text:
+        return "no space left on device"
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(exc).__name__)
+    return line[:300]
+
+
+def _storage_options(url: str) -> dict[str, str] | None:
+    """delta-rs (object_store) settings for an ``s3://`` lake, from the usual ``AWS_*`` variables."""
+    if not url.startswith(("s3://", "s3a://")):
+        return None
+    opts = {}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        opts["AWS_ENDPOINT_URL"] = endpoint
+        if endpoint.startswith("http://"):
+            opts["AWS_ALLOW_HTTP"] = "true"
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    opts["AWS_REGION"] = region or "us-east-1"
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        if os.environ.get(key):
+            opts[key] = os.environ[key]
+    # commits are conditional creates (If-None-Match), which S3 and S3-compatible servers support:
+    # no DynamoDB lock, no lease of ours
+    opts.setdefault("conditional_put", "etag")
+    # an outage: object_store retries with back-off for up to this long before the run fails
+    opts.setdefault("retry_timeout", os.environ.get("CLEANLAKE_S3_RETRY_TIMEOUT", "120s"))
+    return opts
+
+
+def _loose(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_nullable(True) for f in schema])
+
+
+def parse_as_of(value) -> int | datetime | None:
+    """``--as-of``: a version number of the articles table, or an ISO date/timestamp (UTC if no zone)."""
+    if value is None or isinstance(value, (int, datetime)):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--as-of {text!r} is neither a version number nor a timestamp (e.g. 2025-03-01T12:00:00Z)") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _view(t: pa.DataType) -> pa.DataType:
+    if t == pa.string():
+        return pa.string_view()
+    if pa.types.is_list(t):
+        return pa.list_(pa.field(t.value_field.name, _view(t.value_type), t.value_field.nullable))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _view(f.type), f.nullable) for f in t])
+    return t
+
+
+def _snapshot_dataset(dt, partitions: list[str]) -> pads.Dataset:
+    """The snapshot's files as one Arrow dataset. delta-rs writes strings as Arrow ``string_view``;
+    the dataset declares them so (partition columns stay ``string``), so that a filter pushed down
+    by DuckDB compares like with like (a ``string`` schema over ``string_view`` files fails with
+    "no kernel matching input types (string, string_view)")."""
+    base = dt.to_pyarrow_dataset()
+    schema = pa.schema([f if f.name in partitions else pa.field(f.name, _view(f.type), f.nullable) for f in base.schema])
+    return dt.to_pyarrow_dataset(schema=schema)
 
 
 class Lake:
     def __init__(self, url: str):
-        self.url = url
-        self.fs, root = fsspec.core.url_to_fs(url)
+        self.url = str(url)
+        self.fs, root = fsspec.core.url_to_fs(self.url)
         self.root = root.rstrip("/") or "/"
         self.local = "file" in self.fs.protocol or self.fs.protocol in ("file", "local")
+        if self.local:
+            self.root = os.path.abspath(self.root)
+        self.storage_options = _storage_options(self.url)
 
     # -- paths ---------------------------------------------------------------------------------
     def path(self, rel: str) -> str:
         return posixpath.join(self.root, rel)
 
-    def rel(self, path: str) -> str:
-        return posixpath.relpath(path, self.root)
+    def uri(self, table: str) -> str:
+        if self.local:
+            return self.path(table)
+        return self.url.rstrip("/") + "/" + table
 
     def exists(self, rel: str) -> bool:
         return self.fs.exists(self.path(rel))
 
-    def ensure(self) -> None:
-        for sub in ("articles", "rejects", "_ledger", "_runs", "_staging", "_commits"):
-            self.fs.makedirs(self.path(sub), exist_ok=True)
+    def old_format(self) -> str | None:
+        """The marker of the pre-Delta layout, if this lake has one."""
+        for rel in OLD_FORMAT_MARKERS:
+            if self.exists(rel):
+                return rel
+        if self.exists("articles") and not self.exists("articles/_delta_log") and self.fs.glob(self.path("articles/*/*/*.parquet")):
+            return "articles/site=*/month=*/*.parquet"
+        return None
+
+    def check_format(self) -> None:
+        marker = self.old_format()
+        if marker:
+            raise OldFormatError(
+                f"the lake {self.url} is in the old (pre-Delta) layout ({marker}); convert it with "
+                f"`cleanlake migrate --lake {self.url}`, or rebuild it: move it aside and run `cleanlake run`")
 
     # -- lock ----------------------------------------------------------------------------------
     @contextmanager
     def lock(self, wait: float = 0.0):
-        """One writer at a time; a second one waits up to ``wait`` seconds, then gives up with a clear
-        message. Local lakes use flock (released by the kernel even on kill -9); S3 lakes a lease
-        object (``_object_lock``); other object stores rely on one writer by deployment."""
-        self.ensure()
+        """A courtesy queue for writers of a local lake: flock (released by the kernel even on kill -9);
+        a second writer waits up to ``wait`` seconds, then gives up in one line. Correctness does not
+        depend on it: concurrent writers (and every writer of an ``s3://`` lake) are ordered by Delta's
+        conditional commits."""
         if not self.local:
-            if "s3" in self.fs.protocol:
-                with self._object_lock(wait):
-                    yield
-            else:
-                yield
+            yield
             return
         import fcntl
-        import os
-        import time
+        os.makedirs(self.root, exist_ok=True)
         fd = os.open(self.path("_lock"), os.O_RDWR | os.O_CREAT, 0o644)
         try:
             deadline = time.monotonic() + wait
@@ -90,248 +194,380 @@ class Lake:
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
                         holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-                        raise LakeLockedError(f"the lake {self.url} is locked by a running cleanlake job ({holder}); "
+                        waited = f" after waiting {wait:g} s" if wait else ""
+                        raise LakeLockedError(f"the lake {self.url} is locked by a running cleanlake job ({holder}){waited}; "
                                               "try again when it has finished, or pass --wait SECONDS") from None
                     time.sleep(0.2)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+            except OSError:
+                pass   # a full disk: the lock holds all the same
             yield
         finally:
             os.close(fd)
 
-    @contextmanager
-    def _object_lock(self, wait: float):
-        """An S3 lease: ``_lock`` is created only if absent (a conditional PUT, ``If-None-Match: *``),
-        renewed by a heartbeat while the run goes on, and deleted at the end. A writer killed
-        without deleting it leaves a lease that nobody renews: once it is older than
-        ``LEASE_SECONDS`` by the server's clock, the next writer deletes exactly that object
-        (``If-Match`` its ETag) and takes the lock."""
-        import os
-        import socket
-        import threading
-        import time
-        bucket, key, _ = self.fs.split_path(self.path("_lock"))
-        body = json.dumps({"holder": f"{socket.gethostname()} pid {os.getpid()}"}).encode()
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                etag = self.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=body, IfNoneMatch="*")["ETag"]
-                break
-            except FileExistsError:
-                holder = self._break_stale_lease(bucket, key)
-                if holder is None:
-                    continue  # it was stale and is gone: try again at once
-                if time.monotonic() >= deadline:
-                    raise LakeLockedError(f"the lake {self.url} is locked by a running cleanlake job ({holder}); "
-                                          "try again when it has finished, or pass --wait SECONDS") from None
-                time.sleep(1.0)
-        stop = threading.Event()
-
-        def heartbeat() -> None:
-            nonlocal etag
-            while not stop.wait(LEASE_SECONDS / 5):
-                try:
-                    etag = self.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=body, IfMatch=etag)["ETag"]
-                except OSError:
-                    pass  # a network blip: the next beat tries again, well before the lease runs out
-
-        beat = threading.Thread(target=heartbeat, name="cleanlake-lease", daemon=True)
-        beat.start()
+    # -- tables --------------------------------------------------------------------------------
+    def _load(self, name: str, version=None):
+        """The table, or None if it does not exist yet. Damage is named (``LakeDamagedError``)."""
+        from deltalake import DeltaTable
+        uri = self.uri(name)
         try:
-            yield
-        finally:
-            stop.set()
-            beat.join(10)
-            try:
-                self.fs.call_s3("delete_object", Bucket=bucket, Key=key, IfMatch=etag)
-            except OSError:
-                pass
+            if not DeltaTable.is_deltatable(uri, storage_options=self.storage_options):
+                if self.exists(f"{name}/_delta_log"):
+                    raise LakeDamagedError(self._diagnose_log(name) or
+                                           f"the {name} table's log ({name}/_delta_log) cannot be read")
+                return None
+            dt = DeltaTable(uri, storage_options=self.storage_options)
+            if version is not None:
+                dt.load_as_version(version)
+            return dt
+        except LakeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - delta-rs raises several kinds; name what is damaged
+            found = self._diagnose_log(name)
+            if found:
+                raise LakeDamagedError(found) from None
+            raise LakeError(f"cannot read the {name} table of {self.url}: {_one_line(exc)}") from None
 
-    def _break_stale_lease(self, bucket: str, key: str) -> str | None:
-        """None if the lease is gone (or was stale and is now deleted); else who holds it."""
+    def table(self, name: str):
+        """The table, created (empty, with its declared schema) if it does not exist yet."""
+        from deltalake import DeltaTable
+        dt = self._load(name)
+        if dt is not None:
+            return dt
+        schema, partitions = TABLES[name]
         try:
-            head = self.fs.call_s3("head_object", Bucket=bucket, Key=key)
-        except FileNotFoundError:
+            return DeltaTable.create(self.uri(name), schema, partition_by=partitions or None, mode="ignore",
+                                     configuration=TABLE_CONFIG, storage_options=self.storage_options)
+        except Exception as exc:  # noqa: BLE001 - another writer created it first, or a write error
+            dt = self._load(name)
+            if dt is None:
+                raise LakeWriteError(f"cannot create the {name} table in {self.url}: {_one_line(exc)}") from None
+            return dt
+
+    # -- damage --------------------------------------------------------------------------------
+    def _recovery(self) -> str:
+        return f"run `cleanlake repair --lake {self.url}` (the next run re-ingests what it held)"
+
+    def _diagnose_log(self, name: str) -> str | None:
+        """A one-line message naming the log entry or checkpoint of table ``name`` that cannot be read."""
+        found = self._find_log_damage(name)
+        if found is None:
             return None
+        kind, rel, newest = found
+        if kind == "commit" and not newest:
+            return (f"the {name} table's log entry {rel} is corrupt or empty and is not the newest; "
+                    f"rebuild the lake: move it aside and run `cleanlake run --lake {self.url}`")
+        what = {"pointer": "checkpoint pointer", "checkpoint": "checkpoint", "commit": "log entry"}[kind]
+        fix = (f"run `cleanlake repair --lake {self.url}` (the table goes back one version; the next run redoes it)"
+               if kind == "commit" else f"run `cleanlake repair --lake {self.url}` (the log is replayed without it)")
+        return f"the {name} table's {what} {rel} is corrupt; {fix}"
+
+    def _find_log_damage(self, name: str) -> tuple[str, str, bool] | None:
+        """(kind, lake-relative path, is the newest entry) of the first unreadable log file, or None."""
+        import pyarrow.parquet as pq
+        log = f"{name}/_delta_log"
         try:
-            holder = json.loads(self.fs.cat_file(self.path("_lock"))).get("holder")
-        except (OSError, ValueError, AttributeError):
-            holder = None
-        from email.utils import parsedate_to_datetime
-        server_now = parsedate_to_datetime(head["ResponseMetadata"]["HTTPHeaders"]["date"])
-        if (server_now - head["LastModified"]).total_seconds() <= LEASE_SECONDS:
-            return holder or "another process"
-        try:
-            self.fs.call_s3("delete_object", Bucket=bucket, Key=key, IfMatch=head["ETag"])
+            names = sorted(posixpath.basename(p) for p in self.fs.ls(self.path(log), detail=False))
         except OSError:
-            pass  # renewed or taken meanwhile: the next try sees it
+            return None
+        if "_last_checkpoint" in names:
+            try:
+                json.loads(self.fs.cat_file(self.path(f"{log}/_last_checkpoint")))
+            except (OSError, ValueError):
+                return "pointer", f"{log}/_last_checkpoint", False
+        for n in names:
+            if n.endswith(".checkpoint.parquet"):
+                try:
+                    with self.fs.open(self.path(f"{log}/{n}"), "rb") as fh:
+                        pq.read_metadata(fh)
+                except Exception:  # noqa: BLE001
+                    return "checkpoint", f"{log}/{n}", False
+        commits = [n for n in names if n.endswith(".json") and n[:-5].isdigit()]
+        for n in commits:
+            try:
+                body = self.fs.cat_file(self.path(f"{log}/{n}")).decode("utf-8")
+                if not [json.loads(ln) for ln in body.splitlines() if ln.strip()]:
+                    raise ValueError("empty")
+            except (OSError, ValueError, UnicodeDecodeError):
+                return "commit", f"{log}/{n}", n == commits[-1]
         return None
 
-    # -- recovery ------------------------------------------------------------------------------
-    def recover(self) -> list[str]:
-        """Roll forward committed journals, then drop staging litter. Returns the run ids rolled forward."""
-        self.ensure()
-        done = []
-        for path in sorted(self.fs.glob(self.path("_commits/*.json"))):
-            with self.fs.open(path, "r") as fh:
-                journal = json.load(fh)
-            self._apply(journal)
-            self.fs.rm(path)
-            done.append(journal["run_id"])
-        for path in self.fs.glob(self.path("_staging/*")):   # glob: an object store has no empty folders
-            self.fs.rm(path, recursive=True)
-        for path in self.fs.glob(self.path("_commits/*.tmp")):
-            self.fs.rm(path)
-        return done
+    def _diagnose_files(self, name: str, dt) -> str | None:
+        import pyarrow.parquet as pq
+        for uri in dt.file_uris():
+            rel = self._rel_of(uri)
+            try:
+                with self.fs.open(self.path(rel), "rb") as fh:
+                    pq.read_metadata(fh)
+            except FileNotFoundError:
+                return f"data file {rel} of the {name} table is missing; {self._recovery()}"
+            except Exception:  # noqa: BLE001
+                return f"data file {rel} of the {name} table is corrupt; {self._recovery()}"
+        return None
 
-    def _move(self, src_rel: str, dst_rel: str) -> None:
-        src, dst = self.path(src_rel), self.path(dst_rel)
-        if not self.fs.exists(src):
-            return  # already moved by an earlier, interrupted apply
-        self.fs.makedirs(posixpath.dirname(dst), exist_ok=True)
-        if self.local:
-            import os
-            os.replace(src, dst)
-        else:
-            self.fs.mv(src, dst)
+    def _rel_of(self, uri: str) -> str:
+        path = unquote(uri.split("://", 1)[-1]) if "://" in uri else uri
+        root = self.root if self.local else self.root
+        return posixpath.relpath(path, root) if path.startswith(root) else path
 
-    def _apply(self, journal: dict) -> None:
-        for src, dst in journal["adds"]:
-            self._move(src, dst)
-        for rel in journal["removes"]:
-            if self.fs.exists(self.path(rel)):
-                self.fs.rm(self.path(rel))
-        for src, dst in journal["meta"]:
-            self._move(src, dst)
+    def _read(self, name: str, dt, columns: list[str]) -> pa.Table:
+        try:
+            return dt.to_pyarrow_dataset().to_table(columns=columns)
+        except Exception as exc:  # noqa: BLE001
+            found = self._diagnose_files(name, dt)
+            if found:
+                raise LakeDamagedError(found) from None
+            raise LakeError(f"cannot read the {name} table of {self.url}: {_one_line(exc)}") from None
 
-    def commit(self, journal: dict) -> None:
-        """Publish: write the journal, rename it into place (the commit point), apply, clean up."""
-        run_id = journal["run_id"]
-        tmp, final = self.path(f"_commits/{run_id}.tmp"), self.path(f"_commits/{run_id}.json")
-        with self.fs.open(tmp, "w") as fh:
-            json.dump(journal, fh)
-        if self.local:
-            import os
-            os.replace(tmp, final)
-        else:
-            self.fs.mv(tmp, final)
-        self._apply(journal)
-        self.fs.rm(final)
-        staging = self.path(f"_staging/{run_id}")
-        if self.fs.exists(staging):
-            self.fs.rm(staging, recursive=True)
+    # -- snapshot for a run --------------------------------------------------------------------
+    def read_state(self) -> tuple[dict[str, dict], dict[str, str]]:
+        """What change detection needs, from the current snapshot: ``(by_file, outcome_by_doc)``.
 
-    # -- reading -------------------------------------------------------------------------------
-    def read_ledger(self) -> pa.Table:
-        if not self.exists("_ledger/ledger.parquet"):
-            return LEDGER.empty_table()
-        with self.fs.open(self.path("_ledger/ledger.parquet"), "rb") as fh:
-            return pq.read_table(fh, schema=LEDGER)
-
-    def read_file(self, rel: str, schema: pa.Schema) -> pa.Table:
-        with self.fs.open(self.path(rel), "rb") as fh:
-            return pq.read_table(fh, schema=schema)
+        ``by_file``: source_file -> {size, mtime_ns, content_sha256, outcome}; a file whose rows do
+        not agree (a document in both tables after an interrupted run) gets ``content_sha256`` None,
+        so it is processed again. Reads only the ledger columns, but opens every data file: a missing
+        or corrupt one is named here, before anything is written.
+        """
+        self.check_format()
+        cols = ["doc_id", "source_file", "size", "mtime_ns", "content_sha256"]
+        outcome: dict[str, str] = {}
+        by_file: dict[str, dict] = {}
+        for name, kind in (("articles", "article"), ("rejects", "reject")):
+            dt = self.table(name)
+            t = self._read(name, dt, cols)
+            for doc, sf, size, mtime, sha in zip(*(t[c].to_pylist() for c in cols)):
+                bad = doc in outcome
+                outcome[doc] = kind
+                entry = {"source_file": sf, "size": size, "mtime_ns": mtime, "content_sha256": sha, "outcome": kind}
+                old = by_file.get(sf)
+                if old is not None and (bad or (old["size"], old["mtime_ns"], old["content_sha256"])
+                                        != (size, mtime, sha)):
+                    entry["content_sha256"] = None
+                if bad:
+                    entry["content_sha256"] = None
+                by_file[sf] = entry if old is None or entry["content_sha256"] is None else old
+        runs = self.table("runs")
+        self._read("runs", runs, ["run_id"])
+        return by_file, outcome
 
     # -- writing -------------------------------------------------------------------------------
-    def write_table(self, rel: str, table: pa.Table) -> None:
-        self.fs.makedirs(posixpath.dirname(self.path(rel)), exist_ok=True)
-        with self.fs.open(self.path(rel), "wb") as fh:
-            pq.write_table(table, fh, compression=COMPRESSION)
+    def merge(self, name: str, source: pa.Table, run_id: str, operation: str = "upsert") -> dict:
+        """MERGE ``source`` into table ``name`` on its key, retried after a concurrent commit.
 
+        ``source`` has the table's columns (all nullable) and ``_op``: ``up`` (replace or insert),
+        ``del`` (delete if present), ``touch`` (set size and mtime_ns only)."""
+        from deltalake import CommitProperties, WriterProperties
+        from deltalake.exceptions import CommitFailedError
+        if source.num_rows == 0:
+            return {}
+        key = KEYS[name]
+        props = CommitProperties(custom_metadata={"cleanlake.run_id": run_id, "cleanlake.operation": operation})
+        writer = WriterProperties(compression="ZSTD")
+        has_ops = "_op" in source.column_names
+        for attempt in range(COMMIT_ATTEMPTS):
+            dt = self.table(name)
+            try:
+                m = dt.merge(source, f"t.{key} = s.{key}", source_alias="s", target_alias="t",
+                             writer_properties=writer, commit_properties=props)
+                if has_ops:
+                    m = (m.when_matched_delete("s._op = 'del'")
+                         .when_matched_update({"size": "s.size", "mtime_ns": "s.mtime_ns"}, "s._op = 'touch'")
+                         .when_matched_update_all("s._op = 'up'")
+                         .when_not_matched_insert_all("s._op = 'up'"))
+                else:
+                    m = m.when_matched_update_all().when_not_matched_insert_all()
+                return m.execute()
+            except CommitFailedError:
+                time.sleep(min(2.0, 0.1 * (attempt + 1)) * (0.5 + random.random()))
+            except LakeError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - disk full, unreachable store, damaged file
+                found = self._diagnose_files(name, dt) if "not found" in str(exc).lower() or "parquet" in str(exc).lower() else None
+                if found:
+                    raise LakeDamagedError(found) from None
+                raise LakeWriteError(f"could not write the {name} table of {self.url}: {_one_line(exc)}; "
+                                     "the lake still reads as its last good version, rerun when fixed") from None
+        raise LakeWriteError(f"could not commit to the {name} table of {self.url}: other writers kept committing "
+                             f"first ({COMMIT_ATTEMPTS} tries); rerun")
 
-class StagedWriter:
-    """Buffers rows per partition and writes them as large row groups into a run's staging area.
+    # -- reading -------------------------------------------------------------------------------
+    def _versions_as_of(self, as_of) -> dict[str, int | None]:
+        """The version of each table at ``as_of``: an articles version (the other tables as they were
+        until the next articles commit), or an instant."""
+        as_of = parse_as_of(as_of)
+        hist = {name: self._history(name) for name in TABLES}
+        if isinstance(as_of, int):
+            arts = {h["version"]: h["timestamp"] for h in hist["articles"]}
+            if as_of not in arts:
+                have = f"0..{max(arts)}" if arts else "none"
+                raise ValueError(f"--as-of {as_of}: the articles table has no version {as_of} (versions {have})")
+            later = [ts for v, ts in arts.items() if v > as_of]
+            until = min(later) - 1 if later else None
+            out = {"articles": as_of}
+            for name in ("rejects", "runs"):
+                vs = [h["version"] for h in hist[name] if until is None or h["timestamp"] <= until]
+                out[name] = max(vs) if vs else None
+            return out
+        ms = int(as_of.timestamp() * 1000)
+        out = {}
+        for name in TABLES:
+            vs = [h["version"] for h in hist[name] if h["timestamp"] <= ms]
+            out[name] = max(vs) if vs else None
+        return out
 
-    Memory is bounded by ``BUFFER_BYTES`` whatever the number of rows. Remembers which final data
-    file each source_file's row went to (for the ledger).
-    """
+    def _history(self, name: str) -> list[dict]:
+        dt = self._load(name)
+        return dt.history() if dt is not None else []
 
-    def __init__(self, lake: Lake, run_id: str, table: str):
-        self.lake, self.run_id, self.table = lake, run_id, table
-        self.schema = ARTICLES_FILE if table == "articles" else REJECTS
-        self.buffers: dict[str, list[pa.Table]] = defaultdict(list)
-        self.buffered_rows: dict[str, int] = defaultdict(int)
-        self.buffered_bytes = 0
-        self.writers: dict[str, tuple[pq.ParquetWriter, object]] = {}
-        self.final_paths: dict[str, str] = {}     # partition -> final rel path
-        self.location: dict[str, str] = {}        # source_file -> final rel path
-        self.rows = 0
-        self._seq = 0
+    def datasets(self, as_of=None) -> dict[str, pads.Dataset]:
+        """One snapshot per table as Arrow datasets: articles, rejects, runs, and the ledger view.
 
-    def add(self, table: pa.Table) -> None:
-        if table.num_rows == 0:
-            return
-        if self.table == "articles":
-            keys = [partition_dir(s, m) for s, m in zip(table["site"].to_pylist(), table["month"].to_pylist())]
-            table = table.select(ARTICLES_FILE.names)
+        Readers never list files: each dataset holds exactly the files of its table's snapshot, so a
+        commit or a compaction under a running query changes nothing it reads (vacuum keeps removed
+        files for ``RETAIN_HOURS``)."""
+        self.check_format()
+        versions = self._versions_as_of(as_of) if as_of is not None else {}
+        out: dict[str, pads.Dataset] = {}
+        for name, (schema, _) in TABLES.items():
+            if as_of is not None and versions.get(name) is None:
+                dt = None
+            else:
+                dt = self._load(name, versions.get(name))
+            out[name] = _snapshot_dataset(dt, TABLES[name][1]) if dt is not None else pads.dataset(schema.empty_table())
+        out["ledger"] = pads.dataset(self._ledger_table(out))
+        return out
+
+    def _ledger_table(self, ds: dict[str, pads.Dataset]) -> pa.Table:
+        parts = []
+        schema = _loose(LEDGER)
+        for name, kind in (("articles", "article"), ("rejects", "reject")):
+            cols = ["source_file", "size", "mtime_ns", "content_sha256", "doc_id", "run_id", "ingested_at"]
+            try:
+                t = ds[name].to_table(columns=cols + (["__filename"] if isinstance(ds[name], pads.FileSystemDataset) else []))
+            except Exception as exc:  # noqa: BLE001
+                raise LakeError(f"cannot read the {name} table of {self.url}: {_one_line(exc)}") from None
+            n = t.num_rows
+            data_file = (pa.array([f"{name}/{p}" for p in t["__filename"].to_pylist()], pa.string())
+                         if "__filename" in t.column_names else pa.nulls(n, pa.string()))
+            parts.append(pa.table({"source_file": t["source_file"], "size": t["size"], "mtime_ns": t["mtime_ns"],
+                                   "content_sha256": t["content_sha256"], "doc_id": t["doc_id"],
+                                   "outcome": pa.array([kind] * n, pa.string()), "data_file": data_file,
+                                   "run_id": t["run_id"], "seen_at": t["ingested_at"]}).cast(schema))
+        return pa.concat_tables(parts)
+
+    def history(self) -> list[dict]:
+        """Every commit of every table, newest first: table, version, time, operation, run, rows added/removed."""
+        rows = []
+        for name in TABLES:
+            for h in self._history(name):
+                m = h.get("operationMetrics") or {}
+                added = sum(int(m.get(k, 0) or 0) for k in ("num_target_rows_inserted", "num_added_rows"))
+                updated = int(m.get("num_target_rows_updated", 0) or 0)
+                removed = sum(int(m.get(k, 0) or 0) for k in ("num_target_rows_deleted", "num_deleted_rows"))
+                rows.append({"table": name, "version": h["version"],
+                             "time": datetime.fromtimestamp(h["timestamp"] / 1000, timezone.utc),
+                             "operation": h.get("operation"), "run_id": h.get("cleanlake.run_id"),
+                             "rows_added": added, "rows_updated": updated, "rows_removed": removed})
+        rows.sort(key=lambda r: (r["time"], r["table"], r["version"]), reverse=True)
+        return rows
+
+    # -- maintenance ---------------------------------------------------------------------------
+    def compact(self, retain_hours: float = RETAIN_HOURS) -> dict:
+        """OPTIMIZE (small files merged per partition, query results unchanged), a checkpoint, then
+        VACUUM of files no version of the last ``retain_hours`` needs."""
+        from deltalake import CommitProperties, WriterProperties
+        from deltalake.exceptions import CommitFailedError
+        out = {"files_removed": 0, "files_added": 0, "files_vacuumed": 0}
+        for name in TABLES:
+            for attempt in range(COMMIT_ATTEMPTS):
+                dt = self.table(name)
+                try:
+                    m = dt.optimize.compact(writer_properties=WriterProperties(compression="ZSTD"),
+                                            commit_properties=CommitProperties(
+                                                custom_metadata={"cleanlake.operation": "compact"}))
+                    break
+                except CommitFailedError:
+                    time.sleep(min(2.0, 0.1 * (attempt + 1)) * (0.5 + random.random()))
+                except Exception as exc:  # noqa: BLE001
+                    raise LakeWriteError(f"could not compact the {name} table of {self.url}: {_one_line(exc)}") from None
+            else:
+                raise LakeWriteError(f"could not compact the {name} table of {self.url}: other writers kept committing")
+            out["files_removed"] += int(m.get("numFilesRemoved", 0))
+            out["files_added"] += int(m.get("numFilesAdded", 0))
+            dt = self.table(name)
+            try:
+                dt.create_checkpoint()
+                out["files_vacuumed"] += len(dt.vacuum(retention_hours=int(retain_hours), dry_run=False,
+                                                       enforce_retention_duration=False))
+            except Exception as exc:  # noqa: BLE001
+                raise LakeWriteError(f"could not vacuum the {name} table of {self.url}: {_one_line(exc)}") from None
+        return out
+
+    def repair(self) -> list[str]:
+        """Make a damaged lake readable again; each action is a line. A corrupt or missing data file
+        is moved to ``_damaged/`` and dropped from its table (the next run re-ingests its raw files,
+        which are then no longer in the ledger); a corrupt checkpoint is moved aside (the log is
+        replayed); a corrupt newest log entry is moved aside (the table goes back one version)."""
+        import pyarrow.parquet as pq
+        done = []
+        for name in TABLES:
+            log = f"{name}/_delta_log"
+            if not self.exists(log):
+                continue
+            for _ in range(5):
+                found = self._find_log_damage(name)
+                if found is None:
+                    break
+                kind, rel, newest = found
+                if kind == "commit" and not newest:
+                    done.append(f"cannot repair {rel} (not the newest log entry): rebuild the lake")
+                    break
+                self._set_aside(rel)
+                done.append(f"moved {rel} to _damaged/")
+                if kind != "commit" and self.exists(f"{log}/_last_checkpoint"):
+                    self._set_aside(f"{log}/_last_checkpoint")
+            dt = self._load(name)
+            if dt is None:
+                continue
+            for uri in dt.file_uris():
+                rel = self._rel_of(uri)
+                try:
+                    with self.fs.open(self.path(rel), "rb") as fh:
+                        pq.read_metadata(fh)
+                except FileNotFoundError:
+                    done.append(f"dropped missing data file {rel} from the {name} table")
+                except Exception:  # noqa: BLE001
+                    self._set_aside(rel)
+                    done.append(f"moved corrupt data file {rel} to _damaged/ and dropped it from the {name} table")
+            if any(f"the {name} table" in d for d in done):
+                dt.repair(dry_run=False)
+        return done
+
+    def _set_aside(self, rel: str) -> None:
+        dst = self.path(f"_damaged/{rel}")
+        self.fs.makedirs(posixpath.dirname(dst), exist_ok=True)
+        if self.local:
+            os.replace(self.path(rel), dst)
         else:
-            keys = [""] * table.num_rows
-        groups: dict[str, list[int]] = defaultdict(list)
-        for i, key in enumerate(keys):
-            groups[key].append(i)
-        for key, idx in groups.items():
-            part = table.take(pa.array(idx)) if len(idx) != table.num_rows else table
-            self.buffers[key].append(part)
-            self.buffered_rows[key] += part.num_rows
-            self.buffered_bytes += part.nbytes
-            final = self._final_path(key)
-            for sf in part["source_file"].to_pylist():
-                self.location[sf] = final
-            self.rows += part.num_rows
-            if self.buffered_rows[key] >= ROW_GROUP_ROWS:
-                self._flush(key)
-        while self.buffered_bytes > BUFFER_BYTES:
-            self._flush(max(self.buffered_rows, key=lambda k: self.buffered_rows[k]))
+            self.fs.mv(self.path(rel), dst)
 
-    def _final_path(self, key: str) -> str:
-        if key not in self.final_paths:
-            self._seq += 1
-            name = f"part-{self.run_id}-{self._seq:05d}.parquet"
-            self.final_paths[key] = posixpath.join(self.table, key, name) if key else posixpath.join(self.table, name)
-        return self.final_paths[key]
-
-    def _flush(self, key: str) -> None:
-        parts = self.buffers.pop(key, [])
-        self.buffered_rows.pop(key, None)
-        if not parts:
-            return
-        table = pa.concat_tables(parts).cast(self.schema)
-        self.buffered_bytes -= sum(p.nbytes for p in parts)
-        if key not in self.writers:
-            rel = f"_staging/{self.run_id}/{self._final_path(key)}"
-            self.lake.fs.makedirs(posixpath.dirname(self.lake.path(rel)), exist_ok=True)
-            fh = self.lake.fs.open(self.lake.path(rel), "wb")
-            self.writers[key] = (pq.ParquetWriter(fh, self.schema, compression=COMPRESSION), fh)
-        self.writers[key][0].write_table(table, row_group_size=ROW_GROUP_ROWS)
-
-    def close(self) -> list[tuple[str, str]]:
-        """Flush everything; return ``(staging_rel, final_rel)`` pairs for the journal."""
-        for key in list(self.buffers):
-            self._flush(key)
-        adds = []
-        for key, (writer, fh) in self.writers.items():
-            writer.close()
-            fh.close()
-            final = self.final_paths[key]
-            adds.append((f"_staging/{self.run_id}/{final}", final))
-        return adds
+    def restore(self, version: int) -> dict:
+        """Restore the articles table to ``version`` and the other tables to the same moment."""
+        versions = self._versions_as_of(int(version))
+        out = {}
+        for name, v in versions.items():
+            dt = self._load(name)
+            if dt is None or v is None or v == dt.version():
+                continue
+            out[name] = dt.restore(v)
+        return out
 
 
-def rewrite_without(lake: Lake, run_id: str, rel: str, drop: set[str], seq: int) -> tuple[str | None, list[str]]:
-    """Copy-on-write: stage a copy of data file ``rel`` without the rows of ``drop`` source files.
-
-    Returns ``(final_rel_of_copy or None if nothing is left, source_files kept)``.
-    """
-    schema = ARTICLES_FILE if rel.startswith("articles/") else REJECTS
-    table = lake.read_file(rel, schema)
-    mask = pc.invert(pc.is_in(table["source_file"], value_set=pa.array(sorted(drop), pa.string())))
-    kept = table.filter(mask)
-    if kept.num_rows == 0:
-        return None, []
-    final = posixpath.join(posixpath.dirname(rel), f"part-{run_id}-rw{seq:05d}.parquet")
-    lake.write_table(f"_staging/{run_id}/{final}", kept)
-    return final, kept["source_file"].to_pylist()
-
-
-assert set(PARTITION_KEYS) <= set(ARTICLES.names)
-assert RUNS.names[0] == "run_id"
+def record_run(lake: "Lake | str", summary) -> None:
+    """Write one ``runs`` row for ``summary`` whatever its status (completed | failed | cancelled).
+    Idempotent: a MERGE on run_id."""
+    store = lake if isinstance(lake, Lake) else Lake(lake)
+    row = summary.as_row()
+    store.merge("runs", pa.Table.from_pylist([row], schema=RUNS), summary.run_id, operation="run")

@@ -10,42 +10,16 @@ from __future__ import annotations
 import duckdb
 
 from flows.lake import Lake
-from schemas import ARTICLES, LEDGER, REJECTS, RUNS
 
-_HIVE = "hive_partitioning = true, hive_types = {'site': 'VARCHAR', 'month': 'VARCHAR'}"
-# view -> (files under the lake root, read_parquet options, declared schema)
-VIEWS = {
-    "articles": ("articles/**/*.parquet", _HIVE, ARTICLES),
-    "rejects": ("rejects/*.parquet", "union_by_name = true", REJECTS),
-    "runs": ("_runs/*.parquet", "union_by_name = true", RUNS),
-    "ledger": ("_ledger/ledger.parquet", "", LEDGER),
-}
-
-
-def _quote(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def connect(lake_root: str) -> duckdb.DuckDBPyConnection:
+def connect(lake_root: str, *, as_of=None) -> duckdb.DuckDBPyConnection:
+    """Views over one snapshot of each Delta table (``Lake.datasets``): DuckDB scans the registered
+    Arrow datasets (with partition and column pushdown) and never lists or opens a file itself."""
     lake = Lake(lake_root)
     con = duckdb.connect(":memory:")
-    prefix = lake.root
-    if not lake.local:
-        con.register_filesystem(lake.fs)
-        protocol = lake.fs.protocol if isinstance(lake.fs.protocol, str) else lake.fs.protocol[0]
-        prefix = f"{protocol}://{lake.root}"
-    for name, (pattern, opts, schema) in VIEWS.items():
-        columns = ", ".join(f'"{c}"' for c in schema.names)   # the declared order, hive keys included
-        if lake.fs.glob(lake.path(pattern)):
-            args = f", {opts}" if opts else ""
-            source = f"read_parquet({_quote(prefix + '/' + pattern)}{args})"
-        else:  # an empty lake still has its tables, with their declared columns
-            con.register(f"_{name}_empty", schema.empty_table())
-            source = f"_{name}_empty"
-        con.execute(f"CREATE VIEW {name} AS SELECT {columns} FROM {source}")
-    if lake.local:
-        con.execute(f"SET allowed_directories = [{_quote(lake.root.rstrip('/') + '/')}]")
-        con.execute("SET enable_external_access = false")
+    for name, ds in lake.datasets(as_of=as_of).items():
+        con.register(f"_{name}_snapshot", ds)
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_snapshot")
+    con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
 

@@ -104,3 +104,16 @@ RUNS = pa.schema(
         pa.field("records_skipped", pa.int64()),                  # container records that are not pages (WARC dns, request, ...)
     ]
 )
+
+# --- the Delta tables' schemas: the logical tables plus the ledger's columns, folded in ------------
+# Every row of articles and rejects carries what change detection needs (the raw file's size and
+# mtime when its row was written, and the run that wrote it). There is no separate ledger to lose:
+# the ``ledger`` view is a projection of these columns.
+
+LEDGER_FIELDS = [
+    pa.field("size", pa.int64()),        # of the raw file, when its row was written
+    pa.field("mtime_ns", pa.int64()),
+    pa.field("run_id", pa.string()),     # the run that last wrote the row
+]
+ARTICLES_DELTA = pa.schema(list(ARTICLES) + LEDGER_FIELDS)
+REJECTS_DELTA = pa.schema(list(REJECTS) + LEDGER_FIELDS)

@@ -71,47 +71,75 @@ def test_second_writer_gets_a_clear_lock_error(tmp_path):
     assert run_ingest(str(landing), str(lake)).counts["new"] == 3
 
 
+def live_files(lake, table="articles"):
+    from deltalake import DeltaTable
+    return len(DeltaTable(str(lake / table)).file_uris())
+
+
 def test_compact_merges_small_files_and_keeps_query_results(tmp_path):
     landing, lake = tmp_path / "landing", tmp_path / "lake"
     for start in range(0, 40, 10):  # four runs: four files in each partition
         write_corpus(landing, start, start + 10)
         run_ingest(str(landing), str(lake))
     query = "select source_file, doc_id, site, month, title, text, published_at from articles order by source_file"
-    before, files_before = q(lake, query), len(list(lake.glob("articles/**/*.parquet")))
+    before, files_before = q(lake, query), live_files(lake)
     out = compact(str(lake))
-    files_after = len(list(lake.glob("articles/**/*.parquet")))
-    assert out["files_merged"] > 0 and files_after < files_before
+    files_after = live_files(lake)
+    assert out["files_merged"] > 0 and files_after < files_before == 4 * 6 and files_after == 6
     assert q(lake, query) == before
-    # the ledger follows the rows: a change after compaction still replaces exactly one row
+    # the ledger columns travel with the rows: a change after compaction still replaces exactly one row
     (landing / "d0" / "page-0001.md").write_text(corpus_page(1, extra="压缩之后的修改。"), encoding="utf-8")
-    run_ingest(str(landing), str(lake))
+    assert run_ingest(str(landing), str(lake)).counts["changed"] == 1
     assert q(lake, "select count(*), count(distinct source_file) from articles") == [(40, 40)]
 
 
-def test_roll_forward_of_a_half_applied_commit_equals_a_clean_run(tmp_path, monkeypatch):
+def test_vacuum_keeps_recent_versions_readable_and_drops_older_files(tmp_path):
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    for start in range(0, 20, 10):
+        write_corpus(landing, start, start + 10)
+        run_ingest(str(landing), str(lake))
+    first_version = 1   # version 0 created the table, 1 holds the first run's rows
+    compact(str(lake))   # default retention: files of the last day's versions stay
+    assert q_as_of(lake, first_version, "select count(*) from articles") == [(10,)]
+    on_disk = len(list(lake.glob("articles/site=*/**/*.parquet")))
+    compact(str(lake), retain_hours=0)   # nothing kept but the current version's files
+    assert len(list(lake.glob("articles/site=*/**/*.parquet"))) == live_files(lake) < on_disk
+    assert q(lake, "select count(*) from articles") == [(20,)]
+
+
+def q_as_of(lake, as_of, sql):
+    return connect(str(lake), as_of=as_of).sql(sql).fetchall()
+
+
+def test_a_run_killed_between_the_articles_and_rejects_commits_ends_exactly_once(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     write_corpus(landing, 0, 20)
+    (landing / "x.html").write_bytes(b"")
     clean, crashed = tmp_path / "clean", tmp_path / "crashed"
     run_ingest(str(landing), str(clean))
-    store = Lake(str(crashed))
-    real_apply = store._apply
-    applied = []
+    run_ingest(str(landing), str(crashed))
+    # x.html is fixed (reject -> article) and page 3 breaks (article -> reject)
+    (landing / "x.html").write_text(corpus_page(99), encoding="utf-8")
+    (landing / "d0" / "page-0003.md").write_bytes(b"")
+    run_ingest(str(landing), str(clean))
+    real_merge = Lake.merge
 
-    def half_apply(journal):  # the process "dies" after moving one file into place
-        src, dst = journal["adds"][0]
-        store._move(src, dst)
-        applied.append(dst)
-        raise SystemExit("killed")
+    def dies_before_rejects(self, name, source, run_id, operation="upsert"):
+        if name == "rejects":
+            raise SystemExit("killed")   # the process "dies" after the articles commit
+        return real_merge(self, name, source, run_id, operation)
 
-    monkeypatch.setattr(Lake, "_apply", lambda self, journal: half_apply(journal))
+    monkeypatch.setattr(Lake, "merge", dies_before_rejects)
     with pytest.raises(SystemExit):
         run_ingest(str(landing), str(crashed))
-    monkeypatch.setattr(Lake, "_apply", lambda self, journal: real_apply(journal))
-    assert applied and list((crashed / "_commits").glob("*.json"))  # committed, half applied
-    run_ingest(str(landing), str(crashed))  # recover() rolls it forward, then nothing is new
-    query = "select source_file, content_sha256 from articles order by 1"
-    assert q(crashed, query) == q(clean, query)
-    assert not list((crashed / "_commits").glob("*")) and not list((crashed / "_staging").glob("*"))
+    monkeypatch.setattr(Lake, "merge", real_merge)
+    # half done: x.html is in both tables, page 3 in neither
+    assert q(crashed, "select count(*) from rejects where source_file = 'x.html'") == [(1,)]
+    run_ingest(str(landing), str(crashed))
+    for table in ("articles", "rejects"):
+        sql = f"select source_file, content_sha256, doc_id from {table} order by 1"
+        assert q(crashed, sql) == q(clean, sql)
+    assert q(crashed, "select count(*) from rejects") == [(1,)]
 
 
 def test_flow_publishes_an_artifact_with_counts_by_site_and_rejects(prefect_server, tmp_path):
