@@ -20,8 +20,9 @@ from prefect.cache_policies import NO_CACHE
 from flows.config import lake_url, landing_url
 from flows.discover import RawFile, discover
 from flows.lake import BUFFER_BYTES, Lake, record_run
+from flows.containers import expand, is_container, known_for
 from flows.process import BatchResult, process_batch
-from schemas import ARTICLES_DELTA, PIPELINE_VERSION, REJECTS_DELTA
+from schemas import ARTICLES_DELTA, PIPELINE_VERSION, REJECTS_DELTA, articles_table, rejects_table
 from transforms import DEFAULT_OPTIONS, ExtractOptions, doc_id_for
 
 BATCH_SIZE = 64
@@ -49,7 +50,7 @@ class RunSummary:
                 "files_seen": c["seen"], "files_new": c["new"], "files_changed": c["changed"],
                 "files_unchanged": c["unchanged"], "files_reprocessed": c["reprocessed"],
                 "articles_written": c["articles"], "rejects_written": c["rejects"],
-                "pipeline_version": PIPELINE_VERSION}
+                "pipeline_version": PIPELINE_VERSION, "records_skipped": c["records_skipped"]}
 
 
 def new_run_id(now: datetime) -> str:
@@ -128,7 +129,16 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
         files = list(discover(landing))
         summary.counts["seen"] = len(files)
         todo, unchanged = plan(files, ledger, reprocess)
+        # WARC / JSONL: always read (a run killed inside one left some of its records), one job per
+        # new or changed record; unchanged records come back as entries, non-page records as a count
+        todo += [f for f in unchanged if is_container(f)]
+        unchanged = [f for f in unchanged if not is_container(f)]
         summary.counts["unchanged"] += len(unchanged)
+        containers = {f.source_file for f in todo if is_container(f)}
+        record_sha = store.record_hashes({f.source_file for f in todo if is_container(f)
+                                          and not reprocess(f, ledger.get(f.source_file))})
+        todo, index = expand(landing, todo, options, record_sha)
+        summary.counts["records_skipped"] += index.skipped
         buffered: list[BatchResult] = []
         buffered_bytes = 0
         done = 0
@@ -154,13 +164,17 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
             buffered_bytes = 0
             publish(store, summary, ledger, outcome_by_doc, entries, articles, rejects)
 
+        if index.entries:
+            collect(BatchResult(articles_table([]), rejects_table([]), index.entries))
         pending = []
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
             # known hashes: a file that only looks changed (new mtime, same bytes) is touched, not rewritten
             known = {f.source_file: ledger[f.source_file]["content_sha256"] for f in batch
-                     if f.source_file in ledger and ledger[f.source_file]["content_sha256"]
+                     if f.record is None and f.source_file in ledger and ledger[f.source_file]["content_sha256"]
                      and not reprocess(f, ledger[f.source_file])}
+            known.update({f.key: k for f in batch if f.record is not None and f.source_file in containers
+                          and (k := known_for(f, record_sha))})
             if submit is None:
                 collect(process_batch(landing, batch, known, now, options))
                 continue
@@ -245,6 +259,9 @@ def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], outcome_b
             kind = outcome_by_doc.get(doc)
             if kind and old is not None and (old["size"], old["mtime_ns"]) != (e["size"], e["mtime_ns"]):
                 touch[kind].append({"doc_id": doc, "size": e["size"], "mtime_ns": e["mtime_ns"]})
+            continue
+        if e["outcome"] == "skipped":   # a container's record that is not a page
+            summary.counts["records_skipped"] += 1
             continue
         same_bytes = sf in ledger and ledger[sf]["content_sha256"] == e["content_sha256"]
         summary.counts["reprocessed" if same_bytes else e["status"]] += 1

@@ -29,11 +29,13 @@ def page_html(title: str, canonical: str | None = None, date: str | None = None)
     return f"<html><head>{head}</head><body><article><h1>{title}</h1>{paras}</article></body></html>"
 
 
-def write_warc(records, gz=True) -> bytes:
-    """records: (type, uri, body bytes, http content type or None, status, warc date)."""
+def write_warc(records, gz=True, info=True) -> bytes:
+    """records: (type, uri, body bytes, http content type or None, status, warc date); ``info``: a
+    warcinfo record first (records appended to a growing file have none)."""
     buf = io.BytesIO()
     w = WARCWriter(buf, gzip=gz)
-    w.write_record(w.create_warcinfo_record("test.warc.gz", {"software": "cleanlake-tests"}))
+    if info:
+        w.write_record(w.create_warcinfo_record("test.warc.gz", {"software": "cleanlake-tests"}))
     for rtype, uri, body, ctype, status, date in records:
         headers = {"WARC-Date": date} if date else {}
         if rtype == "response":
