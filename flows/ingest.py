@@ -135,8 +135,9 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
         unchanged = [f for f in unchanged if not is_container(f)]
         summary.counts["unchanged"] += len(unchanged)
         containers = {f.source_file for f in todo if is_container(f)}
-        record_sha = store.record_hashes({f.source_file for f in todo if is_container(f)
-                                          and not reprocess(f, ledger.get(f.source_file))})
+        forced = {f.source_file for f in todo if is_container(f) and reprocess(f, ledger.get(f.source_file))}
+        lake_sha = store.record_hashes(containers)   # what the lake holds per record
+        record_sha = store.record_hashes(containers - forced) if forced else lake_sha   # ... to skip by
         todo, index = expand(landing, todo, options, record_sha)
         summary.counts["records_skipped"] += index.skipped
         buffered: list[BatchResult] = []
@@ -145,6 +146,9 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
 
         def collect(result: BatchResult) -> None:
             nonlocal done, buffered_bytes
+            for e in result.entries:   # a backfilled container's records: same bytes or changed
+                if e.get("source_record") is not None and e["status"] in ("new", "changed") and e["doc_id"] in lake_sha:
+                    e["status"] = "reprocessed" if lake_sha[e["doc_id"]] == e["content_sha256"] else "changed"
             buffered.append(result)
             buffered_bytes += result.articles.nbytes + result.rejects.nbytes
             done += len(result.entries)

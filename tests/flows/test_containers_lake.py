@@ -126,3 +126,25 @@ def test_kill_9_mid_warc_then_rerun_equals_a_clean_run(tmp_path):
     sql = "select doc_id, source_record, content_sha256, url, fetched_at from articles order by 1"
     assert q(crashed, sql) == q(clean, sql)
     assert q(crashed, "select count(*), count(distinct doc_id) from articles") == [(40, 40)]
+
+
+def test_backfill_by_site_reprocesses_the_container_and_a_sidecar_edit_reextracts_its_page(tmp_path):
+    from flows.backfill import selector
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    (landing / "crawl").mkdir(parents=True)
+    (landing / "crawl" / "a.warc.gz").write_bytes(write_warc(MIXED))
+    (landing / "p.html").write_text(page_html("有侧车的页面"), encoding="utf-8")
+    side = landing / "p.html.json"
+    side.write_text(json.dumps({"url": "https://one.example.com/p"}), encoding="utf-8")
+    run_ingest(str(landing), str(lake))
+    assert q(lake, "select url from articles where source_file = 'p.html'") == [("https://one.example.com/p",)]
+    s = run_ingest(str(landing), str(lake), flow_name="backfill",
+                   reprocess=selector(str(lake), {"site": "news.example.com"}))
+    assert (s.counts["reprocessed"], s.counts["articles"]) == (3, 3)
+    assert q(lake, "select count(*), count(distinct doc_id) from articles") == [(4, 4)]
+    side.write_text(json.dumps({"url": "https://two.example.com/p"}), encoding="utf-8")
+    os.utime(side, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    s = run_ingest(str(landing), str(lake))
+    assert (s.counts["changed"], s.counts["articles"]) == (1, 1)
+    assert q(lake, "select url, site from articles where source_file = 'p.html'") == [
+        ("https://two.example.com/p", "two.example.com")]
