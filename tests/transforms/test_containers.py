@@ -236,3 +236,17 @@ def test_helpers():
     assert transcode("中文".encode(), "latin_1") == ("中文".encode(), None)
     assert transcode("中文".encode("gbk"), "gbk") == ("中文".encode(), "gbk")
     assert Provenance(url="a").merged(Provenance(url="b", title="t")) == Provenance(url="a", title="t")
+
+
+def test_chunked_and_gzip_encoded_http_payload_is_decoded():
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    body = page_html("内容编码").encode()
+    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"),
+                                       ("Transfer-Encoding", "chunked")], protocol="HTTP/1.1")
+    gz = gzip.compress(body)
+    chunked = b"%x\r\n" % len(gz) + gz + b"\r\n0\r\n\r\n"
+    w.write_record(w.create_warc_record("https://a.example.com/x", "response", payload=io.BytesIO(chunked),
+                                        http_headers=http))
+    (item,) = list(iter_warc(io.BytesIO(buf.getvalue()), DEFAULT_OPTIONS))
+    assert item.kind == "page" and item.raw == body
