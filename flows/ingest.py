@@ -153,7 +153,7 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
             buffered_bytes += result.articles.nbytes + result.rejects.nbytes
             done += len(result.entries)
             if progress:
-                progress(done, len(todo))
+                progress(done, len(todo) + len(index.entries))
             if buffered_bytes > BUFFER_BYTES:
                 flush()
 
