@@ -85,7 +85,8 @@ def index(landing: str, raw: RawFile, options: ExtractOptions, known: dict[str, 
 
     with open_stream(landing, raw.source_file) as fh:
         if kind == "warc":
-            for item in iter_warc(fh, options):
+            # with no hash to compare against (a first ingest), headers only: the payload is read once, in the worker
+            for item in iter_warc(fh, options, payloads=bool(known)):
                 if item.kind == "skipped":
                     out.skipped += 1
                 elif not unchanged(item):
