@@ -103,7 +103,7 @@ def _precheck(landing: str | None, lake: str | None, wait: float = 0.0) -> None:
         store = Lake(lake_url(lake))
         store.check_format()
         with store.lock(wait=wait):   # waits up to --wait, as the run itself will
-            pass
+            store.read_state()        # damage (a missing or corrupt file) is named before Prefect starts
     except LakeError as exc:
         _fail(str(exc))
     except OSError as exc:

@@ -19,8 +19,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.config import lake_url, landing_url
 from flows.discover import RawFile, discover
-from flows.lake import BUFFER_BYTES, Lake, record_run
 from flows.containers import expand, is_container, known_for
+from flows.lake import BUFFER_BYTES, Lake, LakeError, record_run
 from flows.process import BatchResult, process_batch
 from schemas import ARTICLES_DELTA, PIPELINE_VERSION, REJECTS_DELTA, articles_table, rejects_table
 from transforms import DEFAULT_OPTIONS, ExtractOptions, doc_id_for
@@ -126,7 +126,12 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
     store = Lake(lake_root)
     with store.lock(wait=lock_wait):
         ledger, outcome_by_doc = store.read_state()
-        files = list(discover(landing))
+        try:
+            files = list(discover(landing))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unreachable store: one line, not a traceback
+            raise LakeError(f"cannot list the landing zone {landing}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__}") from None
         summary.counts["seen"] = len(files)
         todo, unchanged = plan(files, ledger, reprocess)
         # WARC / JSONL: always read (a run killed inside one left some of its records), one job per

@@ -93,6 +93,8 @@ def _storage_options(url: str) -> dict[str, str] | None:
     opts.setdefault("conditional_put", "etag")
     # an outage: object_store retries with back-off for up to this long before the run fails
     opts.setdefault("retry_timeout", os.environ.get("CLEANLAKE_S3_RETRY_TIMEOUT", "120s"))
+    opts.setdefault("max_retries", "1000")   # bounded by retry_timeout, not by a count of quick refusals
+    opts.setdefault("backoff_config.max_backoff", "2s")
     return opts
 
 
@@ -161,9 +163,14 @@ class Lake:
         for rel in OLD_FORMAT_MARKERS:
             if self.exists(rel):
                 return rel
-        if self.exists("articles") and not self.exists("articles/_delta_log") and self.fs.glob(self.path("articles/*/*/*.parquet")):
+        if not any(self.exists(f"{t}/_delta_log") for t in TABLES) and self.fs.glob(self.path("articles/*/*/*.parquet")):
             return "articles/site=*/month=*/*.parquet"
         return None
+
+    def _lost_log(self, name: str) -> bool:
+        """Data files without a ``_delta_log`` in a lake whose other tables have one: the log was lost."""
+        return (not self.exists(f"{name}/_delta_log") and bool(self.fs.glob(self.path(f"{name}/**/*.parquet")))
+                and any(self.exists(f"{t}/_delta_log") for t in TABLES if t != name))
 
     def check_format(self) -> None:
         marker = self.old_format()
@@ -208,12 +215,15 @@ class Lake:
             os.close(fd)
 
     # -- tables --------------------------------------------------------------------------------
-    def _load(self, name: str, version=None):
+    def _load(self, name: str, version=None, check: bool = False):
         """The table, or None if it does not exist yet. Damage is named (``LakeDamagedError``)."""
         from deltalake import DeltaTable
         uri = self.uri(name)
         try:
             if not DeltaTable.is_deltatable(uri, storage_options=self.storage_options):
+                if self._lost_log(name):
+                    raise LakeDamagedError(f"the {name} table has data files but its log {name}/_delta_log is gone; "
+                                           f"{self._recovery()}")
                 if self.exists(f"{name}/_delta_log"):
                     raise LakeDamagedError(self._diagnose_log(name) or
                                            f"the {name} table's log ({name}/_delta_log) cannot be read")
@@ -221,6 +231,8 @@ class Lake:
             dt = DeltaTable(uri, storage_options=self.storage_options)
             if version is not None:
                 dt.load_as_version(version)
+            elif check:
+                self._check_recent_log(name, dt.version())
             return dt
         except LakeError:
             raise
@@ -230,10 +242,10 @@ class Lake:
                 raise LakeDamagedError(found) from None
             raise LakeError(f"cannot read the {name} table of {self.url}: {_one_line(exc)}") from None
 
-    def table(self, name: str):
+    def table(self, name: str, check: bool = False):
         """The table, created (empty, with its declared schema) if it does not exist yet."""
         from deltalake import DeltaTable
-        dt = self._load(name)
+        dt = self._load(name, check=check)
         if dt is not None:
             return dt
         schema, partitions = TABLES[name]
@@ -264,13 +276,41 @@ class Lake:
                if kind == "commit" else f"run `cleanlake repair --lake {self.url}` (the log is replayed without it)")
         return f"the {name} table's {what} {rel} is corrupt; {fix}"
 
+    def _check_recent_log(self, name: str, version: int) -> None:
+        """delta-rs reads an empty log entry as a commit without actions (the table silently loses the
+        files it added): check the entries since the last checkpoint, a few small reads."""
+        log = f"{name}/_delta_log"
+        start = 0
+        try:
+            start = int(json.loads(self.fs.cat_file(self.path(f"{log}/_last_checkpoint")))["version"]) + 1
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError, TypeError):
+            raise LakeDamagedError(self._diagnose_log(name) or f"the {name} table's {log}/_last_checkpoint is corrupt") from None
+        paths = [self.path(f"{log}/{v:020d}.json") for v in range(max(start, version - 99), version + 1)]
+        bodies = self.fs.cat(paths, on_error="return") if paths else {}
+        for p in paths:
+            body = bodies.get(p)
+            try:
+                if isinstance(body, Exception):
+                    raise body
+                if not [json.loads(ln) for ln in body.decode("utf-8").splitlines() if ln.strip()]:
+                    raise ValueError("empty")
+            except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+                newest = p == paths[-1]
+                rel = f"{log}/{posixpath.basename(p)}"
+                raise LakeDamagedError(self._diagnose_log(name) or
+                                       f"the {name} table's log entry {rel} is corrupt or empty{'' if newest else ' and is not the newest'}; "
+                                       + (f"run `cleanlake repair --lake {self.url}`" if newest else
+                                          f"rebuild the lake: move it aside and run `cleanlake run --lake {self.url}`")) from None
+
     def _find_log_damage(self, name: str) -> tuple[str, str, bool] | None:
         """(kind, lake-relative path, is the newest entry) of the first unreadable log file, or None."""
         import pyarrow.parquet as pq
         log = f"{name}/_delta_log"
         try:
             names = sorted(posixpath.basename(p) for p in self.fs.ls(self.path(log), detail=False))
-        except OSError:
+        except Exception:  # noqa: BLE001 - not there, or the store is unreachable: nothing to name
             return None
         if "_last_checkpoint" in names:
             try:
@@ -309,8 +349,7 @@ class Lake:
 
     def _rel_of(self, uri: str) -> str:
         path = unquote(uri.split("://", 1)[-1]) if "://" in uri else uri
-        root = self.root if self.local else self.root
-        return posixpath.relpath(path, root) if path.startswith(root) else path
+        return posixpath.relpath(path, self.root) if path.startswith(self.root) else path
 
     def _read(self, name: str, dt, columns: list[str]) -> pa.Table:
         try:
@@ -330,12 +369,20 @@ class Lake:
         so it is processed again. Reads only the ledger columns, but opens every data file: a missing
         or corrupt one is named here, before anything is written.
         """
+        try:
+            return self._read_state()
+        except LakeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unreachable store (botocore's errors are no OSError)
+            raise LakeError(f"cannot read the lake {self.url}: {_one_line(exc)}") from None
+
+    def _read_state(self) -> tuple[dict[str, dict], dict[str, str]]:
         self.check_format()
         cols = ["doc_id", "source_file", "size", "mtime_ns", "content_sha256"]
         outcome: dict[str, str] = {}
         by_file: dict[str, dict] = {}
         for name, kind in (("articles", "article"), ("rejects", "reject")):
-            dt = self.table(name)
+            dt = self.table(name, check=True)
             t = self._read(name, dt, cols)
             for doc, sf, size, mtime, sha in zip(*(t[c].to_pylist() for c in cols)):
                 bad = doc in outcome
@@ -348,7 +395,7 @@ class Lake:
                 if bad:
                     entry["content_sha256"] = None
                 by_file[sf] = entry if old is None or entry["content_sha256"] is None else old
-        runs = self.table("runs")
+        runs = self.table("runs", check=True)
         self._read("runs", runs, ["run_id"])
         return by_file, outcome
 
@@ -538,6 +585,10 @@ class Lake:
         done = []
         for name in TABLES:
             log = f"{name}/_delta_log"
+            if self._lost_log(name):
+                self._set_aside(name)
+                done.append(f"moved the {name} table's unreferenced data files to _damaged/{name}/")
+                continue
             if not self.exists(log):
                 continue
             for _ in range(5):
@@ -571,11 +622,13 @@ class Lake:
 
     def _set_aside(self, rel: str) -> None:
         dst = self.path(f"_damaged/{rel}")
+        if self.fs.exists(dst):
+            dst = f"{dst}.{int(time.time())}"
         self.fs.makedirs(posixpath.dirname(dst), exist_ok=True)
         if self.local:
             os.replace(self.path(rel), dst)
         else:
-            self.fs.mv(self.path(rel), dst)
+            self.fs.mv(self.path(rel), dst, recursive=True)
 
     def restore(self, version: int) -> dict:
         """Restore the articles table to ``version`` and the other tables to the same moment."""

@@ -1,7 +1,6 @@
 """Beyond one core and one machine: worker processes with a per-file time limit, a Dask cluster on
 loopback, a real S3-compatible server on loopback, and Parquet sized for scans."""
 import os
-import time
 
 import pyarrow.parquet as pq
 import pytest
