@@ -137,6 +137,21 @@ PerFileOpt = typer.Option(None, "--per-file-seconds", min=0.1, help="time limit 
 RejectShareOpt = typer.Option(0.5, "--max-reject-share", min=0.0, max=1.0,
                               help="the Prefect run ends Failed when more than this share of the files it processed "
                                    "were rejected (rows are written anyway); 1 turns it off")
+JsonlFieldsOpt = typer.Option(None, "--jsonl-fields", help="JSON Lines field names, e.g. url=link,html=body,"
+                                                            "fetched_at=crawled (default: Scrapy/crawl4ai/Firecrawl names)")
+
+
+def _set_jsonl_fields(spec: str | None) -> None:
+    """The field map reaches the worker processes (spawned) through the environment."""
+    if spec is None:
+        return
+    from flows.containers import FIELDS_ENV
+    from transforms.containers import parse_field_map
+    try:
+        parse_field_map(spec)
+    except ValueError as exc:
+        _fail(str(exc))
+    os.environ[FIELDS_ENV] = spec
 
 
 def _version(value: bool) -> None:
@@ -448,12 +463,14 @@ def _flow_kwargs(landing, lake, batch_size, runner, address, wait, per_file_seco
 @app.command()
 def run(landing: Optional[str] = LandingOpt, lake: Optional[str] = LakeOpt, batch_size: int = BatchOpt,
         runner: Runner = RunnerOpt, address: Optional[str] = AddressOpt, wait: float = WaitOpt,
-        per_file_seconds: Optional[float] = PerFileOpt, max_reject_share: float = RejectShareOpt) -> None:
+        per_file_seconds: Optional[float] = PerFileOpt, max_reject_share: float = RejectShareOpt,
+        jsonl_fields: Optional[str] = JsonlFieldsOpt) -> None:
     """Ingest the new and changed raw files of the landing zone into the lake (a Prefect flow run).
     The only command that creates a lake."""
     if address and runner is not Runner.dask:
         _fail("--address goes with --runner dask")
     from flows.ingest import ingest_flow
+    _set_jsonl_fields(jsonl_fields)
     _flow_call(ingest_flow, "ingest", **_flow_kwargs(landing, lake, batch_size, runner, address, wait,
                                                     per_file_seconds, max_reject_share))
 
@@ -659,26 +676,55 @@ def _markdown_record(rec: dict) -> str:
 
 
 @app.command()
-def extract(files: List[str] = typer.Argument(..., help="raw files or folders (walked); - reads stdin"),
+def extract(files: List[str] = typer.Argument(..., help="raw files (HTML, Markdown, text dumps, WARC, JSON Lines) "
+                                                    "or folders (walked); - reads stdin"),
             fmt: ExtractFormat = typer.Option(ExtractFormat.json, "--format",
-                                              help="json (one object per file), text, or markdown")) -> None:
-    """Extract files without Prefect or a lake. Exit status 1 when any file was a reject."""
+                                              help="json (one object per file or record), text, or markdown"),
+            jsonl_fields: Optional[str] = typer.Option(None, "--jsonl-fields",
+                                                       help="JSON Lines field names: url=url,html=html,markdown=markdown,"
+                                                            "text=text,fetched_at=fetched_at")) -> None:
+    """Extract files without Prefect or a lake: one result per file, or per record of a WARC / JSON
+    Lines file. Exit status 1 when any file or record was a reject."""
     from transforms import Reject
     from transforms import extract as extract_record
+    from transforms.containers import container_kind, iter_records, parse_field_map
+    from transforms.options import DEFAULT_OPTIONS
+    try:
+        fields = parse_field_map(jsonl_fields)
+    except ValueError as exc:
+        _fail(str(exc))
     out = sys.stdout
     rejected = 0
-    for label, raw in _extract_inputs(files):
-        if isinstance(raw, OSError):
-            rec = Reject("read", f"cannot read the file: {raw.strerror or raw}")
-        else:
-            rec = extract_record(raw, label)
+
+    def results():
+        """(label, source_record, url, record or Reject) for each page or container record."""
+        import io
+        for label, raw in _extract_inputs(files):
+            if isinstance(raw, OSError):
+                yield label, None, None, Reject("read", f"cannot read the file: {raw.strerror or raw}")
+            elif container_kind(label):
+                for item in iter_records(io.BytesIO(raw), label, DEFAULT_OPTIONS, fields):
+                    if item.kind == "skipped":
+                        continue
+                    url = item.provenance.url if item.provenance else None
+                    yield label, item.source_record, url, (item.reject if item.kind == "reject" else
+                                                           extract_record(item.raw, label, DEFAULT_OPTIONS,
+                                                                          item.provenance))
+            else:
+                yield label, None, None, extract_record(raw, label)
+
+    for label, record_no, url, rec in results():
         if isinstance(rec, Reject):
             rejected += 1
             if fmt is ExtractFormat.json:
-                out.write(json.dumps({"source_file": label, "reject": {"stage": rec.stage, "reason": rec.reason}},
+                where = {"source_record": record_no} if record_no is not None else {}
+                where.update({"url": url} if url else {})
+                out.write(json.dumps({"source_file": label, **where,
+                                      "reject": {"stage": rec.stage, "reason": rec.reason}},
                                      ensure_ascii=False) + "\n")
             else:
-                typer.echo(f"cleanlake: reject: {label}: {rec.stage}: {rec.reason}", err=True)
+                typer.echo(f"cleanlake: reject: {label}{'#' + str(record_no) if record_no is not None else ''}: "
+                           f"{rec.stage}: {rec.reason}", err=True)
             continue
         if fmt is ExtractFormat.json:
             out.write(json.dumps(rec, ensure_ascii=False, default=_jsonable) + "\n")

@@ -16,8 +16,12 @@ from typing import Iterator
 
 import fsspec
 
+from transforms.containers import CONTAINER_SUFFIXES
+from transforms.provenance import sidecar_names
+
 RAW_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".txt", ".md", ".markdown", ".text")
 RAW_SUFFIXES += tuple(s + ".gz" for s in RAW_SUFFIXES)   # gzip-compressed pages are read too (size-capped)
+RAW_SUFFIXES += CONTAINER_SUFFIXES                       # WARC and JSON Lines: many records per file (flows.containers)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,16 @@ class RawFile:
     open_path: bytes | None = None   # relative path to open when not source_file's UTF-8 (odd bytes, a link's target)
     dev: int = 0
     ino: int = 0
+    sidecar: str | None = None   # ``<page>.json`` / ``<page>.meta.json`` beside it (its mtime counts in mtime_ns)
+    # a container's records (flows.containers): the first record's source_record, where to seek, how many
+    record: int | None = None
+    offset: int | None = None
+    count: int = 1
+
+    @property
+    def key(self) -> str:
+        """What ``doc_id`` hashes: the path, or ``path#record`` for a record inside a container."""
+        return self.source_file if self.record is None else f"{self.source_file}#{self.record}"
 
 
 def is_raw_name(name: str) -> bool:
@@ -72,14 +86,23 @@ def discover(landing: str) -> Iterator[RawFile]:
         yield from _discover_local(root)
         return
     root = root.rstrip("/")
-    for path, info in sorted(fs.find(root, detail=True).items()):
-        if info.get("type") != "file":
-            continue
-        rel = path[len(root):].lstrip("/")
+    found = {path[len(root):].lstrip("/"): info for path, info in sorted(fs.find(root, detail=True).items())
+             if info.get("type") == "file"}
+
+    def mtime_of(info) -> int:
+        mtime = info.get("LastModified") or info.get("mtime") or 0
+        return int(mtime.timestamp() * 1e9) if hasattr(mtime, "timestamp") else int(float(mtime) * 1e9)
+
+    for rel, info in found.items():
         if is_raw_name(rel):
-            mtime = info.get("LastModified") or info.get("mtime") or 0
-            mtime_ns = int(mtime.timestamp() * 1e9) if hasattr(mtime, "timestamp") else int(float(mtime) * 1e9)
-            yield RawFile(rel, int(info.get("size") or 0), mtime_ns)
+            raw = RawFile(rel, int(info.get("size") or 0), mtime_of(info))
+            folder, name = posixpath.split(rel)
+            for side in sidecar_names(name):
+                side_rel = posixpath.join(folder, side)
+                if side_rel in found:
+                    raw = RawFile(rel, raw.size, max(raw.mtime_ns, mtime_of(found[side_rel])), sidecar=side_rel)
+                    break
+            yield raw
 
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -130,6 +153,7 @@ def _discover_local(root: str) -> Iterator[RawFile]:
             continue
         subdirs = []
         fd = None
+        present = {n for n, d in entries if not d}
         try:
             for name, is_dir in entries:
                 if name.startswith(b"."):
@@ -147,7 +171,7 @@ def _discover_local(root: str) -> Iterator[RawFile]:
                     except OSError as exc:
                         yield RawFile(rel, 0, 0, f"cannot open its folder ({exc.strerror or exc})")
                         continue
-                yield _stat_entry(broot, relb, rel, name, fd)
+                yield _with_sidecar(_stat_entry(broot, relb, rel, name, fd), fd, name, present)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -178,3 +202,25 @@ def _stat_entry(broot: bytes, relb: bytes, rel: str, name: bytes, dirfd: int) ->
             return RawFile(rel, 0, 0, "a symlink to a folder, not a file; not followed")
         return RawFile(rel, 0, 0, "not a regular file (device, FIFO or socket); not read")
     return RawFile(rel, st.st_size, st.st_mtime_ns, open_path=odd, dev=st.st_dev, ino=st.st_ino)
+
+
+def _with_sidecar(raw: RawFile, dirfd: int, name: bytes, present: set[bytes]) -> RawFile:
+    """A page with a sidecar beside it (``<page>.json`` / ``<page>.meta.json``): the sidecar's name,
+    and the later of the two mtimes (so that editing only the sidecar makes the page look changed).
+    The sidecar is stat'ed through the folder's descriptor, without following a link."""
+    if raw.problem:
+        return raw
+    for side in sidecar_names(os.fsdecode(name)):
+        sb = os.fsencode(side)
+        if sb not in present:
+            continue
+        try:
+            st = os.stat(sb, dir_fd=dirfd, follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        rel = posixpath.join(posixpath.dirname(raw.source_file), escape_name(sb))
+        return RawFile(raw.source_file, raw.size, max(raw.mtime_ns, st.st_mtime_ns), raw.problem,
+                       open_path=raw.open_path, dev=raw.dev, ino=raw.ino, sidecar=rel)
+    return raw

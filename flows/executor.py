@@ -192,7 +192,7 @@ def run_batch_in_process(landing: str, files: list[RawFile], known_sha: dict[str
         while pending:
             if STOP.is_set():
                 raise Stopped("the run was cancelled")
-            jobs = [(landing, raw, known_sha.get(raw.source_file), ingested_at, options) for raw in pending]
+            jobs = [(landing, raw, known_sha.get(raw.key), ingested_at, options) for raw in pending]
             done = 0
             for out in worker.run(jobs, limit):
                 outcomes.append(out)

@@ -23,9 +23,10 @@ from prefect.tasks import exponential_backoff
 from flows.config import lake_url, landing_url
 from flows.dedup import assign_groups, regroup_updates, write_bands
 from flows.discover import RawFile, discover
+from flows.containers import expand, is_container, known_for
 from flows.lake import BUFFER_BYTES, Lake, LakeError, record_run
 from flows.process import BatchResult, process_batch
-from schemas import ARTICLES_DELTA, PIPELINE_VERSION, REJECTS_DELTA
+from schemas import ARTICLES_DELTA, PIPELINE_VERSION, REJECTS_DELTA, articles_table, rejects_table
 from transforms import DEFAULT_OPTIONS, ExtractOptions, doc_id_for
 from transforms.options import DedupOptions
 
@@ -62,7 +63,8 @@ class RunSummary:
                 "files_seen": c["seen"], "files_new": c["new"], "files_changed": c["changed"],
                 "files_unchanged": c["unchanged"], "files_reprocessed": c["reprocessed"],
                 "articles_written": c["articles"], "rejects_written": c["rejects"],
-                "pipeline_version": PIPELINE_VERSION, "flow_run_id": self.flow_run_id}
+                "pipeline_version": PIPELINE_VERSION, "flow_run_id": self.flow_run_id,
+                "records_skipped": c["records_skipped"]}
 
 
 def new_run_id(now: datetime) -> str:
@@ -198,15 +200,28 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
             raise LakeError(f"cannot list the landing zone {landing}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__}") from None
         summary.counts["seen"] = len(files)
         todo, unchanged = plan(files, ledger, reprocess)
+        # WARC / JSONL: always read (a run killed inside one left some of its records), one job per
+        # new or changed record; unchanged records come back as entries, non-page records as a count
+        todo += [f for f in unchanged if is_container(f)]
+        unchanged = [f for f in unchanged if not is_container(f)]
         summary.counts["unchanged"] += len(unchanged)
+        containers = {f.source_file for f in todo if is_container(f)}
+        forced = {f.source_file for f in todo if is_container(f) and reprocess(f, ledger.get(f.source_file))}
+        lake_sha = store.record_hashes(containers)   # what the lake holds per record
+        record_sha = store.record_hashes(containers - forced) if forced else lake_sha   # ... to skip by
+        todo, index = expand(landing, todo, options, record_sha)
+        summary.counts["records_skipped"] += index.skipped
         if progress:
-            progress(0, len(todo))
+            progress(0, len(todo) + len(index.entries))
         buffered: list[BatchResult] = []
         buffered_bytes = 0
         done = 0
 
         def collect(result: BatchResult) -> None:
             nonlocal done, buffered_bytes
+            for e in result.entries:   # a backfilled container's records: same bytes or changed
+                if e.get("source_record") is not None and e["status"] in ("new", "changed") and e["doc_id"] in lake_sha:
+                    e["status"] = "reprocessed" if lake_sha[e["doc_id"]] == e["content_sha256"] else "changed"
             buffered.append(result)
             buffered_bytes += result.articles.nbytes + result.rejects.nbytes
             room = REJECTS_LISTED - len(summary.rejected)
@@ -216,7 +231,7 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
                                                  result.rejects["reason"].to_pylist()))[:room])
             done += len(result.entries)
             if progress:
-                progress(done, len(todo))
+                progress(done, len(todo) + len(index.entries))
             if buffered_bytes > BUFFER_BYTES:
                 flush()
 
@@ -245,6 +260,8 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
             return fut.result()
 
         try:
+            if index.entries:
+                collect(BatchResult(articles_table([]), rejects_table([]), index.entries))
             pending = []
             for start in range(0, len(todo), batch_size):
                 if cancelled():
@@ -252,8 +269,10 @@ def run_ingest(landing: str | None = None, lake: str | None = None, *, flow_name
                 batch = todo[start:start + batch_size]
                 # known hashes: a file that only looks changed (new mtime, same bytes) is touched, not rewritten
                 known = {f.source_file: ledger[f.source_file]["content_sha256"] for f in batch
-                         if f.source_file in ledger and ledger[f.source_file]["content_sha256"]
+                         if f.record is None and f.source_file in ledger and ledger[f.source_file]["content_sha256"]
                          and not reprocess(f, ledger[f.source_file])}
+                known.update({f.key: k for f in batch if f.record is not None and f.source_file in containers
+                              and (k := known_for(f, record_sha))})
                 if submit is None:
                     collect(process_batch(landing, batch, known, now, options))
                     continue
@@ -367,6 +386,9 @@ def publish(store: Lake, summary: RunSummary, ledger: dict[str, dict], outcome_b
             kind = outcome_by_doc.get(doc)
             if kind and old is not None and (old["size"], old["mtime_ns"]) != (e["size"], e["mtime_ns"]):
                 touch[kind].append({"doc_id": doc, "size": e["size"], "mtime_ns": e["mtime_ns"]})
+            continue
+        if e["outcome"] == "skipped":   # a container's record that is not a page
+            summary.counts["records_skipped"] += 1
             continue
         same_bytes = sf in ledger and ledger[sf]["content_sha256"] == e["content_sha256"]
         summary.counts["reprocessed" if same_bytes else e["status"]] += 1

@@ -406,6 +406,30 @@ class Lake:
         self._read("runs", runs, ["run_id"])
         return by_file, outcome
 
+    def record_hashes(self, source_files: set[str]) -> dict[str, str]:
+        """``doc_id -> content_sha256`` of the rows of these files (a container has one row per record),
+        for per-record change detection; a document in both tables (an interrupted run) gets none."""
+        if not source_files:
+            return {}
+        wanted = pa.array(sorted(source_files), pa.string())
+        out: dict[str, str] = {}
+        seen: set[str] = set()
+        for name in ("articles", "rejects"):
+            dt = self.table(name)
+            t = dt.to_pyarrow_dataset().to_table(columns=["doc_id", "content_sha256"],
+                                                 filter=pads.field("source_file").isin(wanted.to_pylist())) \
+                if dt is not None else None
+            if t is None:
+                continue
+            for doc, sha in zip(t["doc_id"].to_pylist(), t["content_sha256"].to_pylist()):
+                if doc in seen:
+                    out.pop(doc, None)
+                    continue
+                seen.add(doc)
+                if sha:
+                    out[doc] = sha
+        return out
+
     # -- writing -------------------------------------------------------------------------------
     def merge(self, name: str, source: pa.Table, run_id: str, operation: str = "upsert") -> dict:
         """MERGE ``source`` into table ``name`` on its key, retried after a concurrent commit.

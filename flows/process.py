@@ -17,7 +17,7 @@ from datetime import datetime
 import fsspec
 import pyarrow as pa
 
-from flows.discover import RawFile, open_dir
+from flows.discover import RawFile, name_bytes, open_dir
 from schemas import articles_table, reject_row, rejects_table, to_row
 from transforms import DEFAULT_OPTIONS, ExtractOptions, Reject, doc_id_for, extract
 
@@ -34,13 +34,16 @@ class FileOutcome:
     entry: dict                 # ledger fields + 'status' (new | changed | unchanged) + 'outcome'
     row: dict | None = None     # an articles row
     reject: dict | None = None  # a rejects row
+    more: list["FileOutcome"] = field(default_factory=list)   # further records of one job (a bad sidecar, a slice)
 
     @classmethod
     def rejected(cls, raw: RawFile, reject: Reject, ingested_at: datetime, sha: str | None = None,
                  status: str = "new") -> "FileOutcome":
-        entry = {"source_file": raw.source_file, "size": raw.size, "mtime_ns": raw.mtime_ns,
-                 "doc_id": doc_id_for(raw.source_file), "content_sha256": sha, "status": status, "outcome": "reject"}
-        return cls(entry, reject=reject_row(raw.source_file, sha, reject, ingested_at))
+        doc_id = doc_id_for(raw.key)
+        entry = {"source_file": raw.source_file, "source_record": raw.record, "size": raw.size, "mtime_ns": raw.mtime_ns,
+                 "doc_id": doc_id, "content_sha256": sha, "status": status, "outcome": "reject"}
+        return cls(entry, reject=reject_row(raw.source_file, sha, reject, ingested_at, doc_id=doc_id,
+                                            source_record=raw.record))
 
 
 class ReadRefused(OSError):
@@ -113,7 +116,11 @@ def read_raw(landing: str, raw: RawFile, limit: int) -> bytes:
 
 def process_file(landing: str, raw: RawFile, known_sha: str | None, ingested_at: datetime,
                  options: ExtractOptions = DEFAULT_OPTIONS) -> FileOutcome:
-    """``known_sha``: the content hash the lake holds for this file, if any (change detection)."""
+    """``known_sha``: the content hash the lake holds for this file, if any (change detection).
+    A record of a container (``raw.record`` set) goes to ``flows.containers.process_record``."""
+    if raw.record is not None and not raw.problem:
+        from flows.containers import process_record
+        return process_record(landing, raw, known_sha, ingested_at, options)
     status = "new" if known_sha is None else "changed"
     if raw.problem:
         return FileOutcome.rejected(raw, Reject("read", raw.problem), ingested_at, status=status)
@@ -124,18 +131,56 @@ def process_file(landing: str, raw: RawFile, known_sha: str | None, ingested_at:
                                     status=status)
     sha = hashlib.sha256(data).hexdigest()
     size = len(data) if len(data) <= options.limits.max_file_bytes else raw.size
-    entry = {"source_file": raw.source_file, "size": size, "mtime_ns": raw.mtime_ns,
-             "doc_id": doc_id_for(raw.source_file), "content_sha256": sha, "status": status}
-    if known_sha == sha:
+    prov, side_bytes, side_reject = page_provenance(landing, raw, ingested_at)
+    if side_bytes is not None:   # the page's hash covers its sidecar: editing only the sidecar is a change
+        sha = hashlib.sha256(data + b"\0" + side_bytes).hexdigest()
+    doc_id = doc_id_for(raw.source_file)
+    entry = {"source_file": raw.source_file, "source_record": None, "size": size, "mtime_ns": raw.mtime_ns,
+             "doc_id": doc_id, "content_sha256": sha, "status": status}
+    more = [side_reject] if side_reject is not None else []
+    if known_sha == sha:   # the hash covers the sidecar too: its reject, if any, is in the lake already
         return FileOutcome({**entry, "status": "unchanged", "outcome": None})
-    record = extract(data, raw.source_file, options)
+    record = extract(data, raw.source_file, options, prov)
+    if prov is not None and not isinstance(record, Reject):
+        record["content_sha256"] = sha
     result = record if isinstance(record, Reject) else to_row(record, ingested_at)
     if isinstance(result, Reject):
-        return FileOutcome({**entry, "outcome": "reject"}, reject=reject_row(raw.source_file, sha, result, ingested_at))
-    return FileOutcome({**entry, "outcome": "article"}, row=result)
+        return FileOutcome({**entry, "outcome": "reject"}, more=more, reject=reject_row(
+            raw.source_file, sha, result, ingested_at, doc_id=doc_id, url=prov.url if prov else None,
+            fetched_at=prov.fetched_at if prov else None))
+    return FileOutcome({**entry, "outcome": "article"}, row=result, more=more)
+
+
+def page_provenance(landing: str, raw: RawFile, ingested_at: datetime):
+    """What is known about a one-page file besides its bytes: its mirror path's host and its sidecar.
+    Returns (Provenance or None, the sidecar's bytes or None, a FileOutcome rejecting a bad sidecar or None).
+    A bad sidecar does not stop the page: the page is ingested without it, the sidecar is a reject."""
+    from transforms.provenance import from_mirror_path, from_sidecar
+    prov = from_mirror_path(raw.source_file)
+    if not raw.sidecar:
+        return prov, None, None
+    side = RawFile(raw.sidecar, 0, raw.mtime_ns, open_path=name_bytes(raw.sidecar))
+    try:
+        side_bytes = read_raw(landing, side, 1 << 20)
+    except OSError as exc:
+        got = Reject("read", f"cannot read the sidecar: {exc.strerror or exc}")
+        side_bytes = None
+    else:
+        got = from_sidecar(side_bytes, f"sidecar {raw.sidecar}")
+    if isinstance(got, Reject):
+        out = FileOutcome.rejected(RawFile(raw.sidecar, len(side_bytes or b""), raw.mtime_ns), got, ingested_at,
+                                   hashlib.sha256(side_bytes).hexdigest() if side_bytes is not None else None)
+        out.entry["outcome"] = "reject"
+        return prov, side_bytes, out
+    return got.merged(prov), side_bytes, None
+
+
+def flatten(outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    return [x for o in outcomes for x in (o, *o.more)]
 
 
 def assemble(outcomes: list[FileOutcome]) -> BatchResult:
+    outcomes = flatten(outcomes)
     return BatchResult(articles_table([o.row for o in outcomes if o.row is not None]),
                        rejects_table([o.reject for o in outcomes if o.reject is not None]),
                        [o.entry for o in outcomes])
@@ -144,4 +189,4 @@ def assemble(outcomes: list[FileOutcome]) -> BatchResult:
 def process_batch(landing: str, files: list[RawFile], known_sha: dict[str, str], ingested_at: datetime,
                   options: ExtractOptions = DEFAULT_OPTIONS) -> BatchResult:
     """A batch inline, in this process (no per-file time limit): tests and the thread runner."""
-    return assemble([process_file(landing, raw, known_sha.get(raw.source_file), ingested_at, options) for raw in files])
+    return assemble([process_file(landing, raw, known_sha.get(raw.key), ingested_at, options) for raw in files])

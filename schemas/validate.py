@@ -85,14 +85,30 @@ def _to_row(rec: dict, ingested_at: datetime) -> dict:
             raise ValueError("each image must be a mapping with a url string")
         caption = img.get("caption")
         row["images"].append({"url": img["url"], "caption": caption if isinstance(caption, str) else None})
+    fetched = rec.get("fetched_at")
+    if fetched is not None and (not isinstance(fetched, datetime) or fetched.tzinfo is None):
+        raise ValueError("fetched_at must be a datetime with a time zone")
+    row["fetched_at"] = fetched.astimezone(timezone.utc) if fetched is not None else None
+    record = rec.get("source_record")
+    if record is not None and (not isinstance(record, int) or isinstance(record, bool) or record < 0):
+        raise ValueError("source_record must be a non-negative integer or null")
+    row["source_record"] = record
     row["char_count"] = len(row["text"])
     row["ingested_at"] = ingested_at
     row["pipeline_version"] = PIPELINE_VERSION
     return row
 
 
-def reject_row(source_file: str, content_sha256: str | None, reject: Reject, ingested_at: datetime) -> dict:
+def reject_row(source_file: str, content_sha256: str | None, reject: Reject, ingested_at: datetime, *,
+               doc_id: str | None = None, url: str | None = None, fetched_at: datetime | None = None,
+               source_record: int | None = None) -> dict:
+    """A ``rejects`` row; a record of a container says which (``doc_id``, ``source_record``) and what the
+    crawler knew (``url``, ``fetched_at``)."""
     return {
+        "doc_id": doc_id,
+        "url": url if isinstance(url, str) and len(url) <= _MAX["url"] else None,
+        "fetched_at": fetched_at.astimezone(timezone.utc) if fetched_at is not None else None,
+        "source_record": source_record,
         "source_file": source_file,
         "content_sha256": content_sha256,
         "stage": reject.stage,

@@ -30,6 +30,7 @@ from transforms.metadata.lang import detect_lang
 from transforms.metadata.titles import clean_title
 from transforms.metadata.urls import normalize_url, site_of, source_link
 from transforms.options import DEFAULT_OPTIONS, BoilerplateOptions, ExtractOptions
+from transforms.provenance import Provenance, apply, transcode
 from transforms.types import Reject, RejectError
 
 _LABEL = re.compile(r"[\w\u4e00-\u9fff ·&]+")
@@ -42,9 +43,18 @@ def doc_id_for(source_file: str) -> str:
     return hashlib.sha256(source_file.encode("utf-8")).hexdigest()[:32]
 
 
-def extract(raw: bytes, source_file: str, options: ExtractOptions = DEFAULT_OPTIONS) -> dict | Reject:
-    """Never raises for bad input: every failure is a ``Reject`` with a stage and a reason."""
+def extract(raw: bytes, source_file: str, options: ExtractOptions = DEFAULT_OPTIONS,
+            provenance: Provenance | None = None) -> dict | Reject:
+    """Never raises for bad input: every failure is a ``Reject`` with a stage and a reason.
+
+    ``provenance``: what the crawler knew (a WARC record's header, a JSON Lines field, a sidecar, a
+    mirror path); applied with the precedence of ``transforms.provenance`` and giving the record's
+    ``doc_id``, ``source_record`` and ``fetched_at``."""
     try:
+        if provenance is not None:
+            data, charset = transcode(raw, provenance.charset)
+            record = _extract(data, source_file, options)
+            return apply(record, provenance, source_file, hashlib.sha256(raw).hexdigest(), charset)
         return _extract(raw, source_file, options)
     except RejectError as exc:
         return exc.reject
