@@ -12,10 +12,12 @@ import re
 from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
+from transforms.boilerplate.arbiter import keep_classifier
 from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
+from transforms.forms.dump_html import markdown_html, text_html
 from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
                                    trafilatura_tree)
 from transforms.forms.markdown import parse_markdown
@@ -114,10 +116,29 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
         fields, _problems = from_front_matter(meta, options)
         blocks = unwrap_blocks(parse_markdown(body))
     elif form == "markdown":
+        body = text
         blocks = unwrap_blocks(parse_markdown(text))
     else:
+        body = text
         blocks = parse_text(text, options.limits.max_line_chars)
-    return classify(blocks, options.boilerplate), blocks, fields
+    article = classify(blocks, options.boilerplate)
+    if options.boilerplate.dump_trafilatura:
+        html = text_html(body) if form == "text" else markdown_html(body)
+        o = options.boilerplate
+        doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
+        article = arbitrate(article, unwrap_blocks(blocks_from_trafilatura(doc)), o)
+    return article, blocks, fields
+
+
+def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions) -> Article:
+    """The classifier's article, or trafilatura's whole result where the classifier lacks the
+    evidence to override it (``transforms.boilerplate.arbiter``)."""
+    traf_body = [b for b in traf_blocks if b.image is None and b.text.strip()]
+    ours = "\n".join(b.text for b in article.body)
+    if keep_classifier(ours, "\n".join(b.text for b in traf_body), o):
+        return article
+    return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
+                   dropped=article.dropped)
 
 
 def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Block], dict]:
@@ -127,7 +148,7 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     more it merged blocks or kept a sidebar, and the DOM run wins."""
     o = options.boilerplate
     html = clean_prologue(html)
-    doc = trafilatura_tree(html)
+    doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
     root = parse_html(html)
     raw_blocks = blocks_from_dom(root, WALK_DEPTH)
     dom_blocks = unwrap_blocks(raw_blocks)
@@ -139,6 +160,7 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
         article, blocks = traf, traf_blocks
     else:
         article, blocks = dom, dom_blocks
+    article = arbitrate(article, traf_blocks, o)
     fields = html_metadata(html, options, doc=root, lines=[b.text for b in raw_blocks if b.text])
     return article, blocks, fields
 
