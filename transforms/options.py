@@ -54,6 +54,9 @@ class BoilerplateOptions:
     min_support: float = 0.5           # ... and trafilatura holds this share of its tokens,
     min_superset_cover: float = 0.9    # or it holds this share of trafilatura's tokens with at most
     max_superset_ratio: float = 2.0    # ... this multiple of trafilatura's tokens;
+    cut_min_support: float = 0.9       # or trafilatura holds this share of its tokens and what it cut
+    cut_max_prose: float = 0.15        # ... holds prose of at most this share of its tokens;
+    dump_min_cover: float = 0.3        # a dump: it stands when it holds this share of trafilatura's tokens;
     cjk_page_share: float = 0.3        # on a page whose article is at least this share CJK characters ...
     cjk_min_cover: float = 0.0         # ... it stands when it holds this share of trafilatura's tokens (or more tokens)
     trafilatura_precision: bool = False  # trafilatura's preset: favor_precision (False: its default, balanced) ...

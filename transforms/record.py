@@ -126,16 +126,18 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
         html = text_html(body) if form == "text" else markdown_html(body)
         o = options.boilerplate
         doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
-        article = arbitrate(article, unwrap_blocks(blocks_from_trafilatura(doc)), o)
+        article = arbitrate(article, unwrap_blocks(blocks_from_trafilatura(doc)), o, dump=True)
     return article, blocks, fields
 
 
-def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions) -> Article:
+def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions, dump: bool = False) -> Article:
     """The classifier's article, or trafilatura's whole result where the classifier lacks the
     evidence to override it (``transforms.boilerplate.arbiter``)."""
     traf_body = [b for b in traf_blocks if b.image is None and b.text.strip()]
     ours = "\n".join(b.text for b in article.body)
-    if keep_classifier(ours, "\n".join(b.text for b in traf_body), o):
+    kept = {sg.norm(b.text) for b in article.body}
+    extra_prose = sum(sg.tokens(b.text) for b in traf_body if sg.norm(b.text) not in kept and is_prose(b, o))
+    if keep_classifier(ours, "\n".join(b.text for b in traf_body), o, dump, extra_prose):
         return article
     return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
                    dropped=article.dropped)

@@ -9,6 +9,7 @@ classifier needs evidence to override trafilatura, and the evidence is general:
   lists, tables, later sections or posts.
 - ``support``: the share of the classifier's tokens that trafilatura also holds. A low support
   means the classifier took text trafilatura judged boilerplate (or trafilatura missed the article).
+- ``extra_prose``: how much of what the classifier cut from trafilatura's text is prose.
 - the page's script: on pages written in a no-space script (Han, kana) the classifier was measured
   better than trafilatura on every dev set and form, so it keeps the article unless trafilatura
   holds much more.
@@ -47,8 +48,15 @@ def cjk_share(text: str, sample: int = 4000) -> float:
     return len(_CJK_CHAR.findall(s)) / n if n else 0.0
 
 
-def keep_classifier(ours: str, theirs: str, o) -> bool:
-    """True when the classifier's article (``ours``) stands; False when trafilatura's does."""
+def keep_classifier(ours: str, theirs: str, o, dump: bool = False, extra_prose: int | None = None) -> bool:
+    """True when the classifier's article (``ours``) stands; False when trafilatura's does.
+
+    On a dump (``dump``) trafilatura sees no markup, so what it keeps beyond the classifier's
+    article is mostly the page's navigation and lists: the classifier stands once it holds a
+    modest share (``dump_min_cover``) of trafilatura's tokens. ``extra_prose``: tokens of the prose
+    blocks trafilatura kept and the classifier did not; when the classifier's article lies within
+    trafilatura's (``cut_min_support``) and what it cut holds next to no prose (``cut_max_prose``
+    of its own tokens: navigation, link lists, short labels), its cut stands."""
     if not theirs.strip():
         return True
     if not ours.strip():
@@ -56,6 +64,10 @@ def keep_classifier(ours: str, theirs: str, o) -> bool:
     cover, support, na, nb = agreement(ours, theirs)
     if cjk_share(ours) >= o.cjk_page_share:
         return cover >= o.cjk_min_cover or na >= nb
+    if dump:
+        return cover >= o.dump_min_cover
     if cover >= o.min_cover and support >= o.min_support:
         return True
-    return cover >= o.min_superset_cover and na <= o.max_superset_ratio * nb
+    if cover >= o.min_superset_cover and na <= o.max_superset_ratio * nb:
+        return True
+    return extra_prose is not None and support >= o.cut_min_support and extra_prose <= o.cut_max_prose * na
