@@ -60,7 +60,8 @@ class BoilerplateOptions:
     cjk_page_share: float = 0.3        # on a page whose article is at least this share CJK characters ...
     cjk_min_cover: float = 0.0         # ... it stands when it holds this share of trafilatura's tokens (or more tokens)
     trafilatura_precision: bool = False  # trafilatura's preset: favor_precision (False: its default, balanced) ...
-    trafilatura_fast: bool = False     # ... without its readability/justext fallbacks (fast)
+    trafilatura_fast: bool = True      # ... without its readability/justext fallbacks (fast)
+    retry_share: float = 0.2           # HTML: a fast pass that kept under this share of the page's tokens is redone with fallbacks
     dump_trafilatura: bool = True      # text/Markdown dumps: ask trafilatura too (the dump made minimal HTML)
 
 

@@ -156,6 +156,10 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     dom_blocks = unwrap_blocks(raw_blocks)
     dom = classify(dom_blocks, o)
     traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
+    if o.trafilatura_fast and under_extracted(traf_blocks, raw_blocks, o):
+        # trafilatura's fast pass kept little of a page with much text: its fallbacks decide (a second call, rare)
+        doc = trafilatura_tree(html, o.trafilatura_precision, False)
+        traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
     traf = classify(traf_blocks, o) if traf_blocks else None
     dom_prose = prose_tokens(dom, o)
     if traf is not None and o.agreement_share * dom_prose <= prose_tokens(traf, o) <= o.agreement_max * dom_prose:
@@ -165,6 +169,12 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     article = arbitrate(article, traf_blocks, o)
     fields = html_metadata(html, options, doc=root, lines=[b.text for b in raw_blocks if b.text])
     return article, blocks, fields
+
+
+def under_extracted(traf_blocks: list[Block], page_blocks: list[Block], o: BoilerplateOptions) -> bool:
+    """Trafilatura's text is under ``retry_share`` of the page's visible text (in tokens)."""
+    page = sum(sg.tokens(b.text) for b in page_blocks)
+    return sum(sg.tokens(b.text) for b in traf_blocks) < o.retry_share * page
 
 
 def prose_tokens(article: Article, o: BoilerplateOptions) -> int:
