@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
-from transforms.boilerplate.arbiter import keep_classifier
+from transforms.boilerplate.arbiter import cjk_share, keep_classifier
 from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
@@ -156,8 +156,10 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     dom_blocks = unwrap_blocks(raw_blocks)
     dom = classify(dom_blocks, o)
     traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
-    if o.trafilatura_fast and under_extracted(traf_blocks, raw_blocks, o):
-        # trafilatura's fast pass kept little of a page with much text: its fallbacks decide (a second call, rare)
+    if o.trafilatura_fast and under_extracted(traf_blocks, raw_blocks, o) \
+            and cjk_share("\n".join(b.text for b in dom.body)) < o.cjk_page_share:
+        # trafilatura's fast pass kept little of a page with much text: its fallbacks decide (a second
+        # call, rare; not on a CJK page, where the classifier's article stands anyway)
         doc = trafilatura_tree(html, o.trafilatura_precision, False)
         traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
     traf = classify(traf_blocks, o) if traf_blocks else None
