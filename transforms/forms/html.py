@@ -66,12 +66,11 @@ def clean_prologue(html: str) -> str:
 
 
 def trafilatura_tree(html: str, precision: bool = False, fast: bool = True):
-    """One trafilatura call: the XML ``<doc>`` element (with ``<main>``), or None. Metadata comes from
-    ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off; the DOM run is the
-    second opinion, so trafilatura's own fallback extractors are off too (``fast``: same F1, ~25 %
-    faster on the dev set), and so are its recall rescues (``favor_precision``: the same dev-set F1,
-    and ~10 % less time in trafilatura, which no longer measures the whole page's text to decide
-    whether to retry)."""
+    """One trafilatura call: the XML ``<doc>`` element (with ``<main>``, and ``<comments>``, which the
+    block walk leaves out), or None. Metadata comes from ``transforms.metadata.html_meta``, so
+    trafilatura's metadata pass is off. ``precision``: the favor_precision preset (default: the balanced
+    one, measured better on wcxb_dev); ``fast``: without readability/justext fallbacks (~25 % faster;
+    ``transforms.record`` redoes an under-extracted fast pass without it)."""
     xml = trafilatura.extract(
         html, output_format="xml", include_links=True, include_images=True, include_tables=True,
         include_comments=True, with_metadata=False, favor_precision=precision, fast=fast,
