@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
-from transforms.boilerplate.arbiter import cjk_share, keep_classifier
+from transforms.boilerplate.arbiter import bag, cjk_share, keep_classifier
 from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
@@ -135,8 +135,12 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
     evidence to override it (``transforms.boilerplate.arbiter``)."""
     traf_body = [b for b in traf_blocks if b.image is None and b.text.strip()]
     ours = "\n".join(b.text for b in article.body)
-    kept = {sg.norm(b.text) for b in article.body}
-    extra_prose = sum(sg.tokens(b.text) for b in traf_body if sg.norm(b.text) not in kept and is_prose(b, o))
+    ours_bag = bag(ours)   # a trafilatura block is the classifier's when most of its tokens are there
+
+    def cut(b: Block) -> bool:
+        tb = bag(b.text)
+        return sum((tb & ours_bag).values()) < 0.8 * sum(tb.values())
+    extra_prose = sum(sg.tokens(b.text) for b in traf_body if is_prose(b, o) and cut(b))
     if keep_classifier(ours, "\n".join(b.text for b in traf_body), o, dump, extra_prose):
         return article
     return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
@@ -174,9 +178,13 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
 
 
 def under_extracted(traf_blocks: list[Block], page_blocks: list[Block], o: BoilerplateOptions) -> bool:
-    """Trafilatura's text is under ``retry_share`` of the page's visible text (in tokens)."""
+    """Trafilatura's text is under ``retry_share`` of the page's visible text (in tokens), or one
+    merged run of text without structure."""
     page = sum(sg.tokens(b.text) for b in page_blocks)
-    return sum(sg.tokens(b.text) for b in traf_blocks) < o.retry_share * page
+    sizes = [sg.tokens(b.text) for b in traf_blocks]
+    total = sum(sizes)
+    merged = total > 300 and max(sizes) > 0.8 * total   # one unstructured run: the page's text merged
+    return merged or total < o.retry_share * page
 
 
 def prose_tokens(article: Article, o: BoilerplateOptions) -> int:
