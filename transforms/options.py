@@ -51,6 +51,20 @@ class BoilerplateOptions:
     agreement_share: float = 0.95     # HTML: trafilatura's article is kept if its prose is at least this share ...
     agreement_max: float = 1.1        # ... and at most this multiple of the DOM run's prose (grid: 1.1-1.6)
     header_lines: int = 8              # lines above the article searched for title, date, author
+    # trafilatura is the floor (transforms.boilerplate.arbiter): the classifier's article stands when ...
+    min_cover: float = 0.9             # ... it holds this share of trafilatura's tokens ...
+    min_support: float = 0.5           # ... and trafilatura holds this share of its tokens,
+    min_superset_cover: float = 0.9    # or it holds this share of trafilatura's tokens with at most
+    max_superset_ratio: float = 2.0    # ... this multiple of trafilatura's tokens;
+    cut_min_support: float = 0.9       # or trafilatura holds this share of its tokens and what it cut
+    cut_max_prose: float = 0.15        # ... holds prose of at most this share of its tokens;
+    dump_min_cover: float = 0.3        # a dump: it stands when it holds this share of trafilatura's tokens;
+    cjk_page_share: float = 0.3        # on a page whose article is at least this share CJK characters ...
+    cjk_min_cover: float = 0.0         # ... it stands when it holds this share of trafilatura's tokens (or more tokens)
+    trafilatura_precision: bool = False  # trafilatura's preset: favor_precision (False: its default, balanced) ...
+    trafilatura_fast: bool = True      # ... without its readability/justext fallbacks (fast)
+    retry_share: float = 0.2           # HTML: a fast pass that kept under this share of the page's tokens is redone with fallbacks
+    dump_trafilatura: bool = True      # text/Markdown dumps: ask trafilatura too (the dump made minimal HTML)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ import re
 from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
+from transforms.boilerplate.arbiter import bag, cjk_share, keep_classifier
 from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
+from transforms.forms.dump_html import markdown_html, text_html
 from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
                                    trafilatura_tree)
 from transforms.forms.markdown import parse_markdown
@@ -124,10 +126,37 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
         fields, _problems = from_front_matter(meta, options)
         blocks = unwrap_blocks(parse_markdown(body, options.limits.split_line_tokens))
     elif form == "markdown":
+        body = text
         blocks = unwrap_blocks(parse_markdown(text, options.limits.split_line_tokens))
     else:
+        body = text
         blocks = parse_text(text, options.limits.max_line_chars, options.limits.split_line_tokens)
-    return classify(blocks, options.boilerplate), blocks, fields
+    article = classify(blocks, options.boilerplate)
+    if options.boilerplate.dump_trafilatura:
+        html = text_html(body) if form == "text" else markdown_html(body)
+        o = options.boilerplate
+        doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
+        article = arbitrate(article, unwrap_blocks(blocks_from_trafilatura(doc)), o, dump=True)
+    return article, blocks, fields
+
+
+def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions, dump: bool = False) -> Article:
+    """The classifier's article, or trafilatura's whole result where the classifier lacks the
+    evidence to override it (``transforms.boilerplate.arbiter``)."""
+    traf_body = [b for b in traf_blocks if b.image is None and b.text.strip()]
+    ours = "\n".join(b.text for b in article.body)
+    if ours.strip() and cjk_share(ours) >= o.cjk_page_share and o.cjk_min_cover <= 0:
+        return article   # a CJK page: the classifier's article stands (measured better on every set and form)
+    ours_bag = bag(ours)   # a trafilatura block is the classifier's when most of its tokens are there
+
+    def cut(b: Block) -> bool:
+        tb = bag(b.text)
+        return sum((tb & ours_bag).values()) < 0.8 * sum(tb.values())
+    extra_prose = sum(sg.tokens(b.text) for b in traf_body if is_prose(b, o) and cut(b))
+    if keep_classifier(ours, "\n".join(b.text for b in traf_body), o, dump, extra_prose):
+        return article
+    return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
+                   dropped=article.dropped)
 
 
 def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Block], dict]:
@@ -137,20 +166,37 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     more it merged blocks or kept a sidebar, and the DOM run wins."""
     o = options.boilerplate
     html = clean_prologue(html)
-    doc = trafilatura_tree(html)
+    doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
     root = parse_html(html)
     raw_blocks = blocks_from_dom(root, WALK_DEPTH)
     dom_blocks = unwrap_blocks(raw_blocks)
     dom = classify(dom_blocks, o)
     traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
+    if o.trafilatura_fast and cjk_share("\n".join(b.text for b in dom.body)) < o.cjk_page_share \
+            and under_extracted(traf_blocks, raw_blocks, o):
+        # trafilatura's fast pass kept little of a page with much text: its fallbacks decide (a second
+        # call, rare; not on a CJK page, where the classifier's article stands anyway)
+        doc = trafilatura_tree(html, o.trafilatura_precision, False)
+        traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
     traf = classify(traf_blocks, o) if traf_blocks else None
     dom_prose = prose_tokens(dom, o)
     if traf is not None and o.agreement_share * dom_prose <= prose_tokens(traf, o) <= o.agreement_max * dom_prose:
         article, blocks = traf, traf_blocks
     else:
         article, blocks = dom, dom_blocks
+    article = arbitrate(article, traf_blocks, o)
     fields = html_metadata(html, options, doc=root, lines=[b.text for b in raw_blocks if b.text])
     return article, blocks, fields
+
+
+def under_extracted(traf_blocks: list[Block], page_blocks: list[Block], o: BoilerplateOptions) -> bool:
+    """Trafilatura's text is under ``retry_share`` of the page's visible text (in tokens), or one
+    merged run of text without structure."""
+    page = sum(sg.tokens(b.text) for b in page_blocks)
+    sizes = [sg.tokens(b.text) for b in traf_blocks]
+    total = sum(sizes)
+    merged = total > 300 and max(sizes) > 0.8 * total   # one unstructured run: the page's text merged
+    return merged or total < o.retry_share * page
 
 
 def prose_tokens(article: Article, o: BoilerplateOptions) -> int:

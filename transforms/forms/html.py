@@ -18,6 +18,8 @@ from transforms.forms.inline import InlineText
 
 # trafilatura XML: elements that make a block of their own.
 _XML_BLOCKS = {"p": "p", "head": "heading", "item": "item", "quote": "quote", "cell": "cell", "code": "code"}
+# Children that make an element a container of blocks; inline ``<code>`` inside a paragraph does not.
+_XML_NESTED = {"p", "head", "item", "quote", "cell", "list", "table"}
 # Plain DOM: elements whose start and end break a line.
 _DOM_BREAKS = {
     "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
@@ -67,16 +69,15 @@ def clean_prologue(html: str) -> str:
     return html if end is None else html[end:]
 
 
-def trafilatura_tree(html: str):
-    """One trafilatura call: the XML ``<doc>`` element (with ``<main>``), or None. Metadata comes from
-    ``transforms.metadata.html_meta``, so trafilatura's metadata pass is off; the DOM run is the
-    second opinion, so trafilatura's own fallback extractors are off too (``fast``: same F1, ~25 %
-    faster on the dev set), and so are its recall rescues (``favor_precision``: the same dev-set F1,
-    and ~10 % less time in trafilatura, which no longer measures the whole page's text to decide
-    whether to retry)."""
+def trafilatura_tree(html: str, precision: bool = False, fast: bool = True):
+    """One trafilatura call: the XML ``<doc>`` element (with ``<main>``, and ``<comments>``, which the
+    block walk leaves out), or None. Metadata comes from ``transforms.metadata.html_meta``, so
+    trafilatura's metadata pass is off. ``precision``: the favor_precision preset (default: the balanced
+    one, measured better on wcxb_dev); ``fast``: without readability/justext fallbacks (~25 % faster;
+    ``transforms.record`` redoes an under-extracted fast pass without it)."""
     xml = trafilatura.extract(
         html, output_format="xml", include_links=True, include_images=True, include_tables=True,
-        include_comments=False, with_metadata=False, favor_precision=True, fast=True,
+        include_comments=True, with_metadata=False, favor_precision=precision, fast=fast,
     )
     if not xml:
         return None
@@ -114,7 +115,7 @@ def _walk_xml(elem, out: list[Block]) -> None:
             b = acc.take("cell")
             if b:
                 out.append(b)
-        elif tag in _XML_BLOCKS and not any(c.tag in _XML_BLOCKS or c.tag in ("list", "table") for c in child):
+        elif tag in _XML_BLOCKS and not any(c.tag in _XML_NESTED for c in child):
             kind = _XML_BLOCKS[tag]
             rend = child.get("rend") or ""
             level = int(rend[1:]) if tag == "head" and re.fullmatch(r"h[1-6]", rend) else 0
@@ -127,7 +128,7 @@ def _walk_xml(elem, out: list[Block]) -> None:
             if child.text and child.text.strip():
                 out.append(Block(" ".join(child.text.split())))
             _walk_xml(child, out)
-        if child.tail and child.tail.strip() and elem.tag == "main":
+        if child.tail and child.tail.strip():   # text after a nested block (or an inline element's tail)
             out.append(Block(" ".join(child.tail.split())))
 
 
