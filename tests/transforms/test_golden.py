@@ -4,7 +4,8 @@ Each golden file names a raw file under data/raw/ and the record fields a correc
 (written by reading the page, not by dumping output): title, published_at (compared as instants),
 author, url, site, categories, tags, lang, raw_format, charset, image_count, and strings that must or
 must not appear in the article text. A golden file with a ``reject`` key expects a Reject instead.
-Only the keys a golden file has are checked.
+Only the keys a golden file has are checked. A container (WARC, JSON Lines) has ``"container": true``
+and one expectation per page record, in order (non-page records are skipped, never rejected).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from transforms import Reject, extract
+from transforms.containers import iter_records
+from transforms.options import DEFAULT_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
@@ -37,7 +40,28 @@ def test_every_sample_file_has_a_golden_file():
     assert samples == names
 
 
-@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+PAGES = [p for p in GOLDEN if not _load(p).get("container")]
+CONTAINERS = [p for p in GOLDEN if _load(p).get("container")]
+
+
+@pytest.mark.parametrize("path", CONTAINERS, ids=[p.stem for p in CONTAINERS])
+def test_golden_container_records(path):
+    gold = _load(path)
+    with open(RAW / gold["source_file"], "rb") as fh:
+        items = [i for i in iter_records(fh, gold["source_file"], DEFAULT_OPTIONS) if i.kind != "skipped"]
+    assert [i.kind for i in items] == ["page"] * len(gold["records"]), [(i.kind, i.reject) for i in items]
+    for item, want in zip(items, gold["records"]):
+        rec = extract(item.raw, gold["source_file"], DEFAULT_OPTIONS, item.provenance)
+        assert not isinstance(rec, Reject), f"unexpected reject: {rec}"
+        wrong = {f: (rec.get(f), want[f]) for f in (*FIELDS, "source_record") if f in want and rec.get(f) != want[f]}
+        if "fetched_at" in want and rec.get("fetched_at") != datetime.fromisoformat(want["fetched_at"]):
+            wrong["fetched_at"] = (rec.get("fetched_at"), want["fetched_at"])
+        missing = [s for s in want.get("text_must_contain", []) if s not in rec["text"]]
+        leaked = [s for s in want.get("text_must_not_contain", []) if s in rec["text"]]
+        assert not wrong and not missing and not leaked, f"{want['url']}: wrong={wrong} missing={missing} leaked={leaked}"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
 def test_golden_metadata(path):
     gold = _load(path)
     rec = _run(gold)
@@ -61,7 +85,7 @@ def test_golden_metadata(path):
     assert not wrong, "field: (got, expected) " + repr(wrong)
 
 
-@pytest.mark.parametrize("path", [p for p in GOLDEN if "reject" not in _load(p)], ids=[p.stem for p in GOLDEN if "reject" not in _load(p)])
+@pytest.mark.parametrize("path", [p for p in PAGES if "reject" not in _load(p)], ids=[p.stem for p in PAGES if "reject" not in _load(p)])
 def test_golden_text(path):
     gold = _load(path)
     rec = _run(gold)
