@@ -337,7 +337,9 @@ class Lake:
                 return "commit", f"{log}/{n}", n == commits[-1]
         return None
 
-    def _diagnose_files(self, name: str, dt) -> str | None:
+    def _data_file_states(self, dt):
+        """(lake-relative path, None | "missing" | "corrupt") for each data file the snapshot names:
+        a file is sound when its Parquet footer reads."""
         import pyarrow.parquet as pq
         for uri in dt.file_uris():
             rel = self._rel_of(uri)
@@ -345,9 +347,16 @@ class Lake:
                 with self.fs.open(self.path(rel), "rb") as fh:
                     pq.read_metadata(fh)
             except FileNotFoundError:
-                return f"data file {rel} of the {name} table is missing; {self._recovery()}"
-            except Exception:  # noqa: BLE001
-                return f"data file {rel} of the {name} table is corrupt; {self._recovery()}"
+                yield rel, "missing"
+            except Exception:  # noqa: BLE001 - any unreadable footer is damage
+                yield rel, "corrupt"
+            else:
+                yield rel, None
+
+    def _diagnose_files(self, name: str, dt) -> str | None:
+        for rel, state in self._data_file_states(dt):
+            if state is not None:
+                return f"data file {rel} of the {name} table is {state}; {self._recovery()}"
         return None
 
     def _rel_of(self, uri: str) -> str:
@@ -612,7 +621,6 @@ class Lake:
         is moved to ``_damaged/`` and dropped from its table (the next run re-ingests its raw files,
         which are then no longer in the ledger); a corrupt checkpoint is moved aside (the log is
         replayed); a corrupt newest log entry is moved aside (the table goes back one version)."""
-        import pyarrow.parquet as pq
         done = []
         for name in TABLES:
             log = f"{name}/_delta_log"
@@ -637,14 +645,10 @@ class Lake:
             dt = self._load(name)
             if dt is None:
                 continue
-            for uri in dt.file_uris():
-                rel = self._rel_of(uri)
-                try:
-                    with self.fs.open(self.path(rel), "rb") as fh:
-                        pq.read_metadata(fh)
-                except FileNotFoundError:
+            for rel, state in self._data_file_states(dt):
+                if state == "missing":
                     done.append(f"dropped missing data file {rel} from the {name} table")
-                except Exception:  # noqa: BLE001
+                elif state == "corrupt":
                     self._set_aside(rel)
                     done.append(f"moved corrupt data file {rel} to _damaged/ and dropped it from the {name} table")
             if any(f"the {name} table" in d for d in done):
