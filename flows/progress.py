@@ -133,10 +133,13 @@ def summary_lines(result: dict, elapsed: float) -> list[str]:
     run_s = _run_seconds(result) or elapsed
     rate = processed / run_s if run_s > 0 else 0.0
     lines = [f"{result.get('flow', 'ingest')} {result['run_id']} {result['status']} in {elapsed:.1f} s "
-             f"(the run itself {run_s:.1f} s, the rest Prefect start-up): {processed} files processed, "
-             f"{rate:,.1f} files/s",
-             f"  files: {result['files_seen']} seen, {result['files_new']} new, {result['files_changed']} changed, "
-             f"{result['files_reprocessed']} reprocessed, {result['files_unchanged']} unchanged",
+             f"(the run itself {run_s:.1f} s, the rest Prefect start-up): {processed} pages processed, "
+             f"{rate:,.1f} pages/s",
+             # a WARC or JSON Lines file holds many pages: files are what discovery saw, pages what was extracted
+             f"  files: {result['files_seen']} seen; pages: {result['files_new']} new, {result['files_changed']} changed, "
+             f"{result['files_reprocessed']} reprocessed, {result['files_unchanged']} unchanged"
+             + (f"; {result['records_skipped']} container records skipped (not pages)"
+                if result.get("records_skipped") else ""),
              f"  articles written: {result['articles_written']}",
              f"  rejects written: {result['rejects_written']}" + (" by reason:" if result.get("by_reason") else "")]
     reasons = sorted((result.get("by_reason") or {}).items(), key=lambda kv: -kv[1])

@@ -264,7 +264,8 @@ def test_a_run_prints_the_summary_and_a_mostly_rejected_run_exits_1(prefect_serv
     out = invoke(["run", "--landing", str(landing), "--lake", str(lake), "--runner", "thread"])
     assert out.exit_code == 0, out.output
     lines = out.stdout.splitlines()
-    assert lines[0].startswith("ingest ") and " completed in " in lines[0] and "files/s" in lines[0]
+    assert lines[0].startswith("ingest ") and " completed in " in lines[0] and "pages/s" in lines[0]
+    assert lines[1] == "  files: 4 seen; pages: 4 new, 0 changed, 0 reprocessed, 0 unchanged"
     assert "  articles written: 3" in lines and "  rejects written: 1 by reason:" in lines
     assert any("read: file is empty or whitespace only" in line for line in lines)
     assert f"  lake: {lake}" in lines and any(line.startswith("  try: cleanlake sql --lake") for line in lines)
