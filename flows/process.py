@@ -10,7 +10,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -109,9 +111,38 @@ def read_raw(landing: str, raw: RawFile, limit: int) -> bytes:
             os.set_blocking(fd, True)   # a regular file: reads do not block anyway
         with os.fdopen(fd, "rb") as fh:
             return fh.read(limit + 1)
-    path = f"{root.rstrip('/')}/{raw.source_file}"
-    with fs.open(path, "rb") as fh:
-        return fh.read(limit + 1)
+    return _read_object(fs, f"{root.rstrip('/')}/{raw.source_file}", limit)
+
+
+def _retry_seconds() -> float:
+    """How long a read from an object store waits out an outage: ``CLEANLAKE_S3_RETRY_TIMEOUT``
+    (e.g. ``120s``, ``2m``), the same bound the lake's writes use."""
+    text = os.environ.get("CLEANLAKE_S3_RETRY_TIMEOUT", "120s").strip().lower()
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s|m|min)?", text)
+    if not m:
+        return 120.0
+    return float(m.group(1)) * {"ms": 0.001, "s": 1.0, None: 1.0, "m": 60.0, "min": 60.0}[m.group(2)]
+
+
+def _read_object(fs, path: str, limit: int) -> bytes:
+    """Read a landing file from an object store, retrying with backoff while the store does not
+    answer (connection refused or reset, timeouts: botocore's errors are no OSError) for up to
+    ``_retry_seconds``; then an OSError, so the file becomes a reject that the next run retries
+    (it has no content hash). A missing or forbidden object is not retried."""
+    deadline = time.monotonic() + _retry_seconds()
+    delay = 0.5
+    while True:
+        try:
+            with fs.open(path, "rb") as fh:
+                return fh.read(limit + 1)
+        except (FileNotFoundError, PermissionError, IsADirectoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the store may come back: retry until the deadline
+            if time.monotonic() + delay > deadline:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+                raise OSError(f"the object store did not answer ({first})") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def process_file(landing: str, raw: RawFile, known_sha: str | None, ingested_at: datetime,

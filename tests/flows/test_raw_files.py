@@ -219,3 +219,32 @@ def test_an_unreadable_folder_is_a_reject_row(zone, monkeypatch):
     finally:
         os.chmod(base / "landing" / "locked", 0o755)
         shutil.rmtree(base, ignore_errors=True)
+
+
+class _FlakyStore:
+    """An object store whose first ``failures`` opens raise a non-OSError, as botocore's
+    EndpointConnectionError is."""
+
+    class Unreachable(Exception):
+        pass
+
+    def __init__(self, failures: int):
+        self.failures, self.opens = failures, 0
+
+    def open(self, path, mode):
+        import io
+        self.opens += 1
+        if self.opens <= self.failures:
+            raise self.Unreachable(f"Could not connect to the endpoint URL: {path}")
+        return io.BytesIO(b"<p>page</p>")
+
+
+def test_an_object_store_read_waits_out_an_outage_then_names_it(monkeypatch):
+    from flows.process import _read_object
+    store = _FlakyStore(failures=2)
+    assert _read_object(store, "bucket/landing/a.html", 100) == b"<p>page</p>" and store.opens == 3
+    monkeypatch.setenv("CLEANLAKE_S3_RETRY_TIMEOUT", "1s")
+    down = _FlakyStore(failures=10 ** 6)
+    with pytest.raises(OSError, match="the object store did not answer .Could not connect"):
+        _read_object(down, "bucket/landing/a.html", 100)
+    assert 1 < down.opens < 10   # retried with backoff, then gave up near the deadline
