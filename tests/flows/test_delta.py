@@ -393,12 +393,17 @@ def s3_counts(fs_endpoint, table):
     return t.num_rows, len(set(t["doc_id"].to_pylist()))
 
 
+def land_on_s3(fs, tmp_path, n: int) -> None:
+    """n corpus pages written locally, then put under s3://lakebucket/landing."""
+    local = tmp_path / "landing"
+    write_corpus(local, 0, n)
+    fs.put(str(local), "lakebucket/landing", recursive=True)
+
+
 @pytest.mark.slow
 def test_two_writers_on_s3_through_a_30_second_outage_write_no_duplicate(tmp_path, s3_relay):
     relay, env, fs, endpoint = s3_relay
-    local = tmp_path / "landing"
-    write_corpus(local, 0, 150)
-    fs.put(str(local), "lakebucket/landing", recursive=True)
+    land_on_s3(fs, tmp_path, 150)
     cmd = [*WRITER, "run", "s3://lakebucket/landing", "s3://lakebucket/lake", "20000", "8"]
     first = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -426,9 +431,7 @@ def test_two_writers_on_s3_through_a_30_second_outage_write_no_duplicate(tmp_pat
 @pytest.mark.slow
 def test_an_s3_outage_at_start_fails_in_one_line_and_leaves_nothing_behind(tmp_path, s3_relay):
     relay, env, fs, endpoint = s3_relay
-    local = tmp_path / "landing"
-    write_corpus(local, 0, 10)
-    fs.put(str(local), "lakebucket/landing", recursive=True)
+    land_on_s3(fs, tmp_path, 10)
     relay.cut()
     out = writer("run", "s3://lakebucket/landing", "s3://lakebucket/lake", env={**env, "CLEANLAKE_S3_RETRY_TIMEOUT": "3s"})
     assert out.returncode == 2 and out.stdout.startswith("error: ") and "Traceback" not in out.stderr, out.stdout + out.stderr
