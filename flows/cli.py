@@ -682,9 +682,13 @@ def extract(files: List[str] = typer.Argument(..., help="raw files (HTML, Markdo
                                               help="json (one object per file or record), text, or markdown"),
             jsonl_fields: Optional[str] = typer.Option(None, "--jsonl-fields",
                                                        help="JSON Lines field names: url=url,html=html,markdown=markdown,"
-                                                            "text=text,fetched_at=fetched_at")) -> None:
+                                                            "text=text,fetched_at=fetched_at"),
+            max_reject_share: float = typer.Option(0.5, "--max-reject-share", min=0.0, max=1.0,
+                                                   help="exit 1 when more than this share of the results were "
+                                                        "rejects (0: any reject; 1: never)")) -> None:
     """Extract files without Prefect or a lake: one result per file, or per record of a WARC / JSON
-    Lines file. Exit status 1 when any file or record was a reject."""
+    Lines file. Like ``run``, a reject is a result: the exit status is 1 when more than
+    ``--max-reject-share`` of the results were rejects (a single rejected file: 1)."""
     from transforms import Reject
     from transforms import extract as extract_record
     from transforms.containers import container_kind, iter_records, parse_field_map
@@ -694,7 +698,7 @@ def extract(files: List[str] = typer.Argument(..., help="raw files (HTML, Markdo
     except ValueError as exc:
         _fail(str(exc))
     out = sys.stdout
-    rejected = 0
+    rejected = results_n = 0
 
     def results():
         """(label, source_record, url, record or Reject) for each page or container record."""
@@ -714,6 +718,7 @@ def extract(files: List[str] = typer.Argument(..., help="raw files (HTML, Markdo
                 yield label, None, None, extract_record(raw, label)
 
     for label, record_no, url, rec in results():
+        results_n += 1
         if isinstance(rec, Reject):
             rejected += 1
             if fmt is ExtractFormat.json:
@@ -733,7 +738,7 @@ def extract(files: List[str] = typer.Argument(..., help="raw files (HTML, Markdo
         else:
             out.write(_markdown_record(rec) + "\n")
     out.flush()
-    if rejected:
+    if rejected and rejected > max_reject_share * results_n:
         raise typer.Exit(1)
 
 

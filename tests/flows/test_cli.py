@@ -129,7 +129,7 @@ def test_sql_tz_shows_timestamps_in_the_chosen_zone(small_lake):
 
 
 # -- extract ----------------------------------------------------------------------------------------
-def test_extract_walks_folders_reads_stdin_and_exits_1_on_a_reject(tmp_path):
+def test_extract_walks_folders_reads_stdin_and_exits_1_on_too_many_rejects(tmp_path):
     folder = tmp_path / "pages"
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "a.md").write_text(make_page("第一篇", 1), encoding="utf-8")
@@ -143,9 +143,13 @@ def test_extract_walks_folders_reads_stdin_and_exits_1_on_a_reject(tmp_path):
     assert out.exit_code == 0 and "这是一篇用于测试的新闻正文" in out.stdout
     out = invoke(["extract", "--format", "markdown", str(folder / "b.md")])
     assert out.stdout.startswith("# 第二篇")
-    out = invoke(["extract", str(folder / "b.md"), str(tmp_path / "missing.html")])
-    assert out.exit_code == 1
+    missing = str(tmp_path / "missing.html")
+    out = invoke(["extract", str(folder / "b.md"), missing])   # one reject of two: not over 0.5
+    assert out.exit_code == 0
     assert json.loads(out.stdout.splitlines()[1])["reject"]["stage"] == "read"
+    assert invoke(["extract", str(folder / "b.md"), missing, "--max-reject-share", "0"]).exit_code == 1
+    out = invoke(["extract", missing])                           # a single rejected file
+    assert out.exit_code == 1 and json.loads(out.stdout)["reject"]["stage"] == "read"
 
 
 # -- backfill ---------------------------------------------------------------------------------------
