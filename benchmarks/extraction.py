@@ -12,7 +12,8 @@ output and 0 otherwise, as WCXB's evaluate.py does). Means over the pages of a s
 "Trafilatura on a dump" is plain ``trafilatura.extract`` over the dump made HTML the obvious way:
 Markdown rendered by markdown-it (front matter cut), a text dump with every non-empty line a ``<p>``.
 Trafilatura's two outputs per page are cached in ``/tmp/cleanlake-trafilatura-<version>.json``
-(keyed by path, size and mtime), so a rerun only pays for cleanlake; cleanlake always runs.
+(keyed by path, size and a hash of the bytes: a copy or remount of the dev set keeps its cache), so a
+rerun only pays for cleanlake; cleanlake always runs.
 Worker processes run at low priority (``os.nice``). ``run(path)`` returns the numbers for tests.
 """
 from __future__ import annotations
@@ -125,8 +126,10 @@ def _cache_path() -> Path:
 
 
 def _file_key(path: str) -> str:
-    st = os.stat(path)
-    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+    import hashlib
+
+    data = Path(path).read_bytes()
+    return f"{path}:{len(data)}:{hashlib.blake2b(data, digest_size=8).hexdigest()}"
 
 
 def _load_cache() -> dict:
