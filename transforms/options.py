@@ -64,6 +64,8 @@ class BoilerplateOptions:
     trafilatura_precision: bool = False  # trafilatura's preset: favor_precision (False: its default, balanced) ...
     trafilatura_fast: bool = True      # ... without its readability/justext fallbacks (fast)
     retry_share: float = 0.2           # HTML: a fast pass that kept under this share of the page's tokens is redone with fallbacks
+    arbiter_model: bool = True         # the shipped model (arbiter_model.json) decides classifier vs trafilatura
+    arbiter_margin: float = 0.0        # ... the classifier's article stands when its predicted F1 gain is above this
     dump_trafilatura: bool = True      # text/Markdown dumps: ask trafilatura too (the dump made minimal HTML)
 
 

@@ -12,14 +12,14 @@ import re
 from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
-from transforms.boilerplate.arbiter import bag, cjk_share, keep_classifier
+from transforms.boilerplate.arbiter import bag, cjk_share, features, keep_classifier, load_model
 from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
 from transforms.forms.dump_html import markdown_html, text_html
-from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
-                                   trafilatura_tree)
+from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue,
+                                   comments_from_trafilatura, parse_html, trafilatura_tree)
 from transforms.forms.markdown import parse_markdown
 from transforms.forms.text import parse_text, unwrap_blocks
 from transforms.frontmatter import split_front_matter
@@ -136,27 +136,56 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
         html = text_html(body) if form == "text" else markdown_html(body)
         o = options.boilerplate
         doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
-        article = arbitrate(article, unwrap_blocks(blocks_from_trafilatura(doc)), o, dump=True)
+        article = arbitrate(article, unwrap_blocks(blocks_from_trafilatura(doc)), o, dump=True,
+                            comments=unwrap_blocks(comments_from_trafilatura(doc)), form=form_name(form),
+                            page_tokens=sum(sg.tokens(b.text) for b in blocks))
     return article, blocks, fields
 
 
-def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions, dump: bool = False) -> Article:
-    """The classifier's article, or trafilatura's whole result where the classifier lacks the
-    evidence to override it (``transforms.boilerplate.arbiter``)."""
-    traf_body = [b for b in traf_blocks if b.image is None and b.text.strip()]
+def form_name(form: str) -> str:
+    """The arbiter's form: html, markdown (with or without front matter) or text."""
+    return "markdown" if form.startswith("markdown") else form
+
+
+def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions, dump: bool = False, *,
+              comments: list[Block] = (), form: str = "html", page_tokens: int = 0) -> Article:
+    """The classifier's article, or trafilatura's whole result (``transforms.boilerplate.arbiter``):
+    the shipped model decides where there is one (``o.arbiter_model``), else the hand-set rule
+    ``keep_classifier``. ``comments``: trafilatura's comment section, one of the model's inputs."""
+    traf_body = trafilatura_body(traf_blocks, dump)
+    comment_body = [b for b in comments if b.image is None and b.text.strip()]
+    model = load_model("arbiter_model") if o.arbiter_model else None
+    if model is not None:
+        x = features(article.body, traf_body, comment_body, o, form=form, page_tokens=page_tokens)
+        use_ours = bool(article.body) and (not traf_body or model.choose.predict(x) > o.arbiter_margin)
+    else:
+        use_ours = keep_classifier_rule(article, traf_body, o, dump)
+    if use_ours:
+        return article
+    return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
+                   dropped=article.dropped)
+
+
+def trafilatura_body(traf_blocks: list[Block], dump: bool) -> list[Block]:
+    """Trafilatura's text blocks; on a dump without the lines that are program code (an inline script
+    or style a text or Markdown dump carries as a paragraph: trafilatura cannot tell it from prose
+    there). A Markdown code block (kind ``code``) stays."""
+    return [b for b in traf_blocks if b.image is None and b.text.strip()
+            and not (dump and b.kind != "code" and sg.is_code(b.text))]
+
+
+def keep_classifier_rule(article: Article, traf_body: list[Block], o: BoilerplateOptions, dump: bool) -> bool:
+    """The hand-set rule (before the model): see ``arbiter.keep_classifier``."""
     ours = "\n".join(b.text for b in article.body)
     if ours.strip() and cjk_share(ours) >= o.cjk_page_share and o.cjk_min_cover <= 0:
-        return article   # a CJK page: the classifier's article stands (measured better on every set and form)
+        return True   # a CJK page: the classifier's article stands
     ours_bag = bag(ours)   # a trafilatura block is the classifier's when most of its tokens are there
 
     def cut(b: Block) -> bool:
         tb = bag(b.text)
         return sum((tb & ours_bag).values()) < 0.8 * sum(tb.values())
     extra_prose = sum(sg.tokens(b.text) for b in traf_body if is_prose(b, o) and cut(b))
-    if keep_classifier(ours, "\n".join(b.text for b in traf_body), o, dump, extra_prose):
-        return article
-    return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
-                   dropped=article.dropped)
+    return keep_classifier(ours, "\n".join(b.text for b in traf_body), o, dump, extra_prose)
 
 
 def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Block], dict]:
@@ -184,7 +213,8 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
         article, blocks = traf, traf_blocks
     else:
         article, blocks = dom, dom_blocks
-    article = arbitrate(article, traf_blocks, o)
+    article = arbitrate(article, traf_blocks, o, comments=unwrap_blocks(comments_from_trafilatura(doc)),
+                        form="html", page_tokens=sum(sg.tokens(b.text) for b in raw_blocks))
     fields = html_metadata(html, options, doc=root, lines=[b.text for b in raw_blocks if b.text])
     return article, blocks, fields
 

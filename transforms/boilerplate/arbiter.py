@@ -14,8 +14,8 @@ classifier needs evidence to override trafilatura, and the evidence is general:
   better than trafilatura on every dev set and form, so it keeps the article unless trafilatura
   holds much more.
 
-Tokens as the shared scorer counts them: one per CJK ideograph or kana, one per run of other
-letters or digits in any script, lower-cased. Thresholds live in ``BoilerplateOptions`` and were
+Tokens as the shared scorer counts them (``transforms.scripts``): one per letter of a no-space
+script, one per word of any other, lower-cased. Thresholds live in ``BoilerplateOptions`` and were
 fitted on all dev sets (see ``benchmarks/extraction.py``).
 """
 from __future__ import annotations
@@ -23,13 +23,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+from transforms.scripts import NOSPACE, TOKEN
+
+_NOSPACE_CHAR = re.compile(f"[{NOSPACE}]")
 
 
 def bag(text: str) -> Counter:
-    return Counter(t.lower() for t in _TOKEN.findall(text))
+    """The text's tokens as the shared scorer counts them (``transforms.scripts``: one per letter of
+    a no-space script, one per word of any other), lower-cased."""
+    return Counter(t.lower() for t in TOKEN.findall(text))
 
 
 def agreement(ours: str, theirs: str) -> tuple[float, float, int, int]:
@@ -42,10 +44,10 @@ def agreement(ours: str, theirs: str) -> tuple[float, float, int, int]:
 
 
 def cjk_share(text: str, sample: int = 4000) -> float:
-    """Share of the tokens of the text's first ``sample`` characters that are CJK characters."""
-    s = text[:sample]
-    n = len(_TOKEN.findall(s))
-    return len(_CJK_CHAR.findall(s)) / n if n else 0.0
+    """Share of the tokens of the text's first ``sample`` characters that are letters of a no-space
+    script (Han, kana, Thai, Lao, Khmer, Myanmar): the pages the classifier counts by character."""
+    toks = TOKEN.findall(text[:sample])
+    return sum(1 for t in toks if len(t) == 1 and _NOSPACE_CHAR.match(t)) / len(toks) if toks else 0.0
 
 
 def keep_classifier(ours: str, theirs: str, o, dump: bool = False, extra_prose: int | None = None) -> bool:
@@ -71,3 +73,125 @@ def keep_classifier(ours: str, theirs: str, o, dump: bool = False, extra_prose: 
     if cover >= o.min_superset_cover and na <= o.max_superset_ratio * nb:
         return True
     return extra_prose is not None and support >= o.cut_min_support and extra_prose <= o.cut_max_prose * na
+
+
+# --- the learned arbiter -------------------------------------------------------------------------
+# A small gradient-boosted model decides per page between the classifier's article and trafilatura's.
+# Trafilatura's comment section is an input (a page with one is often a forum or a news page with
+# reader comments), never output: adding it lowered F1 on 84 of the 86 dev pages that have one. It is trained by
+# ``benchmarks/train_arbiter.py`` on every dev set and form, cross-validated by site, and shipped as
+# JSON next to this file. The features are general: agreement of the two opinions, sizes, the shape
+# of what each kept (lists, table cells, links, headings, prose), the script, the form.
+
+_KINDS_LISTY = ("item", "cell")
+FORMS = ("html", "markdown", "text")
+FEATURES = (
+    "cover", "support", "log_ours", "log_traf", "log_ratio", "cjk", "dump", "form_markdown", "form_text",
+    "cut_share", "cut_prose", "cut_listy", "cut_links", "cut_headings",
+    "traf_listy", "traf_links", "traf_prose", "traf_headings", "log_traf_blocks", "traf_block_tokens",
+    "ours_listy", "ours_links", "ours_prose", "log_ours_blocks",
+    "log_comments", "comments_ratio", "comments_prose", "log_page", "traf_page_share", "ours_page_share",
+    "extra_share", "ours_only_share",
+)
+
+
+def _shape(blocks, o) -> tuple[int, float, float, float, int]:
+    """(tokens, listy share, link share, prose share, headings) of a list of blocks, by tokens."""
+    from transforms.boilerplate import signals as sg
+    from transforms.boilerplate.classify import is_prose
+
+    n = listy = links = prose = 0.0
+    heads = 0
+    for b in blocks:
+        t = sg.tokens(b.text)
+        n += t
+        if b.kind in _KINDS_LISTY:
+            listy += t
+        links += t * b.link_share
+        if is_prose(b, o):
+            prose += t
+        heads += b.kind == "heading"
+    d = n or 1.0
+    return int(n), listy / d, links / d, prose / d, heads
+
+
+def features(ours: list, traf: list, comments: list, o, *, form: str, page_tokens: int) -> list[float]:
+    """The arbiter model's inputs (``FEATURES``, in order) for one page. ``ours``: the classifier's
+    article blocks; ``traf``: trafilatura's main-text blocks; ``comments``: its comment-section
+    blocks; ``page_tokens``: tokens of every block of the page."""
+    import math
+
+    ours_text = "\n".join(b.text for b in ours)
+    traf_text = "\n".join(b.text for b in traf)
+    cover, support, na, nb = agreement(ours_text, traf_text)
+    ours_bag = bag(ours_text)
+
+    def is_cut(b) -> bool:
+        tb = bag(b.text)
+        return sum((tb & ours_bag).values()) < 0.8 * sum(tb.values())
+    cut = [b for b in traf if is_cut(b)]
+    c_n, c_listy, c_links, c_prose, c_heads = _shape(cut, o)
+    t_n, t_listy, t_links, t_prose, t_heads = _shape(traf, o)
+    o_n, o_listy, o_links, o_prose, _ = _shape(ours, o)
+    m_n, _, _, m_prose, _ = _shape(comments, o)
+    traf_bag = bag(traf_text)
+    ours_only = sum((ours_bag - traf_bag).values())
+    page = max(page_tokens, 1)
+    return [
+        cover, support, math.log1p(na), math.log1p(nb), math.log((na + 1) / (nb + 1)),
+        cjk_share(ours_text or traf_text), float(form != "html"), float(form == "markdown"), float(form == "text"),
+        c_n / (t_n or 1), c_prose, c_listy, c_links, float(c_heads),
+        t_listy, t_links, t_prose, float(t_heads), math.log1p(len(traf)), t_n / (len(traf) or 1),
+        o_listy, o_links, o_prose, math.log1p(len(ours)),
+        math.log1p(m_n), m_n / (t_n + 1), m_prose, math.log1p(page), t_n / page, o_n / page,
+        (c_n * c_prose) / (o_n + 1), ours_only / (na or 1),
+    ]
+
+
+class TreeModel:
+    """A gradient-boosted tree ensemble read from JSON: ``{"features": [...], "baseline": b, "trees":
+    [[node, ...], ...]}``, each node ``[feature, threshold, left, right, value]`` (``feature`` -1 for a
+    leaf). Written by hand because the model is trained with scikit-learn, which the job does not
+    need to run: evaluating a few hundred small trees is a loop, and keeping scikit-learn (and its
+    SciPy) out of the runtime saves ~100 MB per install and its import time per worker."""
+
+    def __init__(self, spec: dict):
+        self.baseline = float(spec["baseline"])
+        self.trees = [[tuple(n) for n in t] for t in spec["trees"]]
+
+    def predict(self, x: list[float]) -> float:
+        total = self.baseline
+        for nodes in self.trees:
+            i = 0
+            while True:
+                f, thr, left, right, value = nodes[i]
+                if f < 0:
+                    total += value
+                    break
+                i = left if x[f] <= thr else right
+        return total
+
+
+class ArbiterModel:
+    """The shipped ensemble over ``FEATURES`` (``choose``): how much better, in F1, the classifier's
+    article is predicted to be than trafilatura's on this page."""
+
+    def __init__(self, spec: dict):
+        if list(spec["features"]) != list(FEATURES):
+            raise ValueError("arbiter model was trained on other features; retrain it (benchmarks/train_arbiter.py)")
+        self.version = spec.get("version", "")
+        self.choose = TreeModel(spec["choose"])
+
+
+_MODELS: dict = {}
+
+
+def load_model(name: str) -> ArbiterModel | None:
+    """The shipped model ``<name>.json`` beside this module, read once per process (None if absent)."""
+    if name not in _MODELS:
+        import json
+        from pathlib import Path
+
+        path = Path(__file__).with_name(f"{name}.json")
+        _MODELS[name] = ArbiterModel(json.loads(path.read_text("utf-8"))) if path.exists() else None
+    return _MODELS[name]

@@ -95,6 +95,16 @@ def blocks_from_trafilatura(doc) -> list[Block]:
     return out
 
 
+def comments_from_trafilatura(doc) -> list[Block]:
+    """The blocks of trafilatura's comment section (``<comments>``): a forum's posts, or a news page's
+    reader comments; ``transforms.boilerplate.arbiter`` decides which."""
+    comments = doc.find("comments") if doc is not None else None
+    out: list[Block] = []
+    if comments is not None:
+        _walk_xml(comments, out)
+    return out
+
+
 def _walk_xml(elem, out: list[Block]) -> None:
     for child in elem:
         tag = child.tag

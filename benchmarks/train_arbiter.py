@@ -1,0 +1,253 @@
+"""Train the arbiter model (``transforms/boilerplate/arbiter_model.json``) from ``../shared/devset``.
+
+    pip install -e '.[train]'
+    python -m benchmarks.train_arbiter ../shared/devset            # cross-validate, then write the model
+    python -m benchmarks.train_arbiter ../shared/devset --cv-only  # only the cross-validated figures
+
+Per page of every dev set and raw form, the job's two opinions are collected with the hand-set rule
+(``arbiter_model=False``, so the model never sees its own output): the classifier's article,
+trafilatura's main text and trafilatura's comment section, and ``arbiter.features`` of the three.
+Each page's two candidates are scored against the gold with the mean of the shared scorer's shingle
+F1 and WCXB's word F1, and one gradient-boosted regressor (scikit-learn) is fitted to
+F1(classifier) - F1(trafilatura): the classifier's article stands where the prediction is above
+``BoilerplateOptions.arbiter_margin`` (0). Every dev set weighs the same in total.
+
+Cross-validation is grouped by site (registered domain), five folds, so no site is in both the
+training and the scored fold; the figures printed are those out-of-fold predictions, per set, form
+and page type, next to always-trafilatura, always-classifier and the hand-set rule. The model file is
+the fit on all pages, as plain JSON trees (``arbiter.TreeModel`` evaluates them without
+scikit-learn). The collection is cached in ``/tmp`` keyed by the pipeline's source files.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import pickle
+import re
+import sys
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from benchmarks.extraction import _shared_of, load_scorer, word_f1
+
+FORMS = ("html", "text", "markdown")
+MODEL_PATH = Path(__file__).resolve().parents[1] / "transforms" / "boilerplate" / "arbiter_model.json"
+_SLD = {"com", "net", "org", "gov", "edu", "co", "ac", "or", "ne", "go"}
+
+
+def site_of(url: str | None, fallback: str) -> str:
+    """The registered domain of a page's URL (``news.bbc.co.uk`` -> ``bbc.co.uk``): the CV group."""
+    host = (urlsplit(url or "").hostname or "").lower()
+    if not host:
+        return fallback
+    parts = host.split(".")
+    if len(parts) >= 3 and (parts[-2] in _SLD or len(parts[-2]) <= 2):
+        return ".".join(parts[-3:])
+    return ".".join(parts[-2:])
+
+
+def _page_key(path: Path) -> str:
+    return re.sub(r"\.(html\.gz|html|htm|txt|md)$", "", path.name)
+
+
+# --- collection (worker processes) ---------------------------------------------------------------
+
+_CAPTURE: dict = {}
+
+
+def _install_capture() -> None:
+    import transforms.record as R
+    from transforms.boilerplate.arbiter import features
+
+    original = R.arbitrate
+
+    def capture(article, traf_blocks, o, dump=False, *, comments=(), form="html", page_tokens=0):
+        traf = R.trafilatura_body(traf_blocks, dump)
+        com = [b for b in comments if b.image is None and b.text.strip()]
+        _CAPTURE.update(
+            x=features(article.body, traf, com, o, form=form, page_tokens=page_tokens),
+            ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf))
+        return original(article, traf_blocks, o, dump, comments=comments, form=form, page_tokens=page_tokens)
+    R.arbitrate = capture
+
+
+def _collect_one(path: str) -> dict | None:
+    from dataclasses import replace
+
+    import transforms.record as R
+    from transforms.options import DEFAULT_OPTIONS
+
+    if not getattr(R.arbitrate, "__name__", "") == "capture":
+        _install_capture()
+    opts = replace(DEFAULT_OPTIONS, boilerplate=replace(DEFAULT_OPTIONS.boilerplate, arbiter_model=False))
+    raw = Path(path).read_bytes()
+    if path.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    _CAPTURE.clear()
+    R.extract(raw, path, opts)
+    return dict(_CAPTURE) if "x" in _CAPTURE else None
+
+
+def _source_digest() -> str:
+    root = Path(__file__).resolve().parents[1] / "transforms"
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def collect(devset: Path, workers: int = 2) -> list[dict]:
+    """One row per page and form: set, form, key, site, page type, features, candidate scores."""
+    cache = Path("/tmp") / f"cleanlake-arbiter-{_source_digest()}-{len(list(devset.glob('*/gold.jsonl')))}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    scorer = load_scorer(_shared_of(devset))
+    jobs = []
+    for gold_path in sorted(devset.glob("*/gold.jsonl")):
+        set_dir = gold_path.parent
+        gold = {g["source_file"]: g for g in map(json.loads, gold_path.read_text("utf-8").splitlines()) if g}
+        for form in FORMS:
+            for p in sorted((set_dir / form).glob("*")) if (set_dir / form).is_dir() else []:
+                g = gold.get(_page_key(p))
+                if g is not None:
+                    jobs.append((set_dir.name, form, p, g))
+    rows = []
+    with ProcessPoolExecutor(workers, initializer=os.nice, initargs=(5,)) as ex:
+        for (set_name, form, p, g), got in zip(jobs, ex.map(_collect_one, [str(j[2]) for j in jobs], chunksize=8)):
+            if got is None:
+                continue
+            text = g.get("text") or ""
+
+            def score(pred: str) -> float:
+                return (scorer.prf(text, pred)[2] + word_f1(text, pred)) / 2
+            ours, traf = got["ours"], got["traf"]
+            rows.append(dict(
+                set=set_name, form=form, key=_page_key(p), site=site_of(g.get("url"), f"{set_name}:{_page_key(p)}"),
+                page_type=g.get("page_type") or "", x=got["x"],
+                s={"ours": score(ours), "traf": score(traf)}))
+    cache.write_bytes(pickle.dumps(rows))
+    return rows
+
+
+# --- training ------------------------------------------------------------------------------------
+
+def _regressor(seed: int = 0):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(max_iter=150, learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=20,
+                                         l2_regularization=1.0, random_state=seed)
+
+
+def _targets(rows: list[dict]):
+    import numpy as np
+
+    X = np.array([r["x"] for r in rows], dtype=float)
+    y = np.array([r["s"]["ours"] - r["s"]["traf"] for r in rows])
+    return X, y
+
+
+def _weights(rows: list[dict]):
+    """Every dev set weighs the same in total (wcxb_dev has ten times the pages of the Chinese sets)."""
+    import numpy as np
+
+    per_set = defaultdict(int)
+    for r in rows:
+        per_set[r["set"]] += 1
+    return np.array([len(rows) / (len(per_set) * per_set[r["set"]]) for r in rows])
+
+
+def cross_validate(rows: list[dict], folds: int = 5, margin: float = 0.0) -> list[bool]:
+    """Out-of-fold choices (True: the classifier's article), five folds grouped by site."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    X, y = _targets(rows)
+    w = _weights(rows)
+    groups = np.array([r["site"] for r in rows])
+    pred = np.zeros(len(rows))
+    for tr, te in GroupKFold(folds).split(X, y, groups):
+        pred[te] = _regressor().fit(X[tr], y[tr], sample_weight=w[tr]).predict(X[te])
+    return [bool(p > margin) for p in pred]
+
+
+def picked(r: dict, chose: bool) -> float:
+    return r["s"]["ours" if chose else "traf"]
+
+
+def report(rows: list[dict], chose: list[bool]) -> str:
+    groups = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[(r["set"], r["form"], "")].append(i)
+        if r["page_type"]:
+            groups[(r["set"], r["form"], r["page_type"])].append(i)
+    lines = [f"{'set/form/page type':<34} {'pages':>5} {'model':>7} {'traf':>7} {'ours':>7} {'oracle':>7}"]
+    for g in sorted(groups):
+        idx = groups[g]
+        n = len(idx)
+        m = sum(picked(rows[i], chose[i]) for i in idx) / n
+        t = sum(rows[i]["s"]["traf"] for i in idx) / n
+        o = sum(rows[i]["s"]["ours"] for i in idx) / n
+        best = sum(max(rows[i]["s"]["ours"], rows[i]["s"]["traf"]) for i in idx) / n
+        flag = "  <- below trafilatura" if m < t - 0.01 else ""
+        lines.append(f"{'/'.join(x for x in g if x):<34} {n:>5} {m:>7.3f} {t:>7.3f} {o:>7.3f} {best:>7.3f}{flag}")
+    return "\n".join(lines)
+
+
+def export(model, features: list[str]) -> dict:
+    """A fitted HistGradientBoostingRegressor as plain trees: ``[feature, threshold, left, right, value]``."""
+    trees = []
+    for (pred,) in model._predictors:
+        nodes = []
+        for n in pred.nodes:
+            if n["is_leaf"]:
+                nodes.append([-1, 0.0, 0, 0, float(n["value"])])
+            else:
+                nodes.append([int(n["feature_idx"]), float(n["num_threshold"]), int(n["left"]), int(n["right"]), 0.0])
+        trees.append(nodes)
+    return {"baseline": float(model._baseline_prediction.ravel()[0]), "trees": trees, "features": features}
+
+
+def fit_all(rows: list[dict]) -> dict:
+    import numpy as np
+
+    from transforms.boilerplate.arbiter import FEATURES, TreeModel
+
+    X, y = _targets(rows)
+    model = _regressor().fit(X, y, sample_weight=_weights(rows))
+    spec = export(model, list(FEATURES))
+    ours = np.array([TreeModel(spec).predict(list(x)) for x in X])   # the JSON trees predict what scikit-learn does
+    assert np.allclose(ours, model.predict(X), atol=1e-6), "exported trees disagree with scikit-learn"
+    return {"features": list(FEATURES), "choose": spec}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("devset", type=Path)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--cv-only", action="store_true")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    rows = collect(args.devset.resolve(), args.workers)
+    chose = cross_validate(rows)
+    print(f"{len(rows)} pages; {len({r['site'] for r in rows})} sites; five folds grouped by site; "
+          "score = mean of shingle F1 and word F1 of the candidate texts (before byline stripping)")
+    print(report(rows, chose))
+    if args.cv_only:
+        return 0
+    from schemas.tables import PIPELINE_VERSION
+
+    spec = fit_all(rows)
+    spec["version"] = PIPELINE_VERSION
+    args.out.write_text(json.dumps(spec, separators=(",", ":")), "utf-8")
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
