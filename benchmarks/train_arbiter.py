@@ -1,6 +1,6 @@
 """Train the arbiter model (``transforms/boilerplate/arbiter_model.json``) from ``../shared/devset``.
 
-    pip install -e '.[train]'
+    pip install -e '.[bench]'
     python -m benchmarks.train_arbiter ../shared/devset            # cross-validate, then write the model
     python -m benchmarks.train_arbiter ../shared/devset --cv-only  # only the cross-validated figures
 
@@ -71,7 +71,8 @@ def _install_capture() -> None:
         com = [b for b in comments if b.image is None and b.text.strip()]
         _CAPTURE.update(
             x=features(article.body, traf, com, o, form=form, page_tokens=page_tokens),
-            ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf))
+            ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf),
+            trim="\n".join(b.text for b in R.trim_edges(traf, article.body, o)))
         return original(article, traf_blocks, o, dump, comments=comments, form=form, page_tokens=page_tokens)
     R.arbitrate = capture
 
@@ -125,11 +126,11 @@ def collect(devset: Path, workers: int = 2) -> list[dict]:
 
             def score(pred: str) -> float:
                 return (scorer.prf(text, pred)[2] + word_f1(text, pred)) / 2
-            ours, traf = got["ours"], got["traf"]
+            ours, traf, trim = got["ours"], got["traf"], got["trim"]
             rows.append(dict(
                 set=set_name, form=form, key=_page_key(p), site=site_of(g.get("url"), f"{set_name}:{_page_key(p)}"),
                 page_type=g.get("page_type") or "", x=got["x"],
-                s={"ours": score(ours), "traf": score(traf)}))
+                s={"ours": score(ours), "traf": score(traf), "trim": score(trim)}))
     cache.write_bytes(pickle.dumps(rows))
     return rows
 
@@ -143,11 +144,22 @@ def _regressor(seed: int = 0):
                                          l2_regularization=1.0, random_state=seed)
 
 
+def traf_score(r: dict) -> float:
+    """The score of trafilatura's article as the job gives it: trimmed where ``record.trims_edges``."""
+    from transforms.boilerplate.arbiter import FEATURES
+    from transforms.options import DEFAULT_OPTIONS
+    from transforms.record import trims_edges
+
+    x = r["x"]
+    dump, cjk = x[FEATURES.index("dump")] > 0.5, x[FEATURES.index("cjk")]
+    return r["s"]["trim"] if trims_edges(dump, cjk, DEFAULT_OPTIONS.boilerplate) else r["s"]["traf"]
+
+
 def _targets(rows: list[dict]):
     import numpy as np
 
     X = np.array([r["x"] for r in rows], dtype=float)
-    y = np.array([r["s"]["ours"] - r["s"]["traf"] for r in rows])
+    y = np.array([r["s"]["ours"] - traf_score(r) for r in rows])
     return X, y
 
 
@@ -176,7 +188,7 @@ def cross_validate(rows: list[dict], folds: int = 5, margin: float = 0.0) -> lis
 
 
 def picked(r: dict, chose: bool) -> float:
-    return r["s"]["ours" if chose else "traf"]
+    return r["s"]["ours"] if chose else traf_score(r)
 
 
 def report(rows: list[dict], chose: list[bool]) -> str:
@@ -190,9 +202,9 @@ def report(rows: list[dict], chose: list[bool]) -> str:
         idx = groups[g]
         n = len(idx)
         m = sum(picked(rows[i], chose[i]) for i in idx) / n
-        t = sum(rows[i]["s"]["traf"] for i in idx) / n
+        t = sum(rows[i]["s"]["traf"] for i in idx) / n   # trafilatura untouched: the floor
         o = sum(rows[i]["s"]["ours"] for i in idx) / n
-        best = sum(max(rows[i]["s"]["ours"], rows[i]["s"]["traf"]) for i in idx) / n
+        best = sum(max(rows[i]["s"]["ours"], traf_score(rows[i])) for i in idx) / n
         flag = "  <- below trafilatura" if m < t - 0.01 else ""
         lines.append(f"{'/'.join(x for x in g if x):<34} {n:>5} {m:>7.3f} {t:>7.3f} {o:>7.3f} {best:>7.3f}{flag}")
     return "\n".join(lines)

@@ -18,24 +18,25 @@ pytestmark = pytest.mark.shared
 TOLERANCE = 0.01
 WCXB_EVERY = 4
 
-# (set, form) -> floor for cleanlake's mean shingle F1 (shared scorer), measured 2026-12-02 minus about 0.01
-# (wcxb_dev: on the gate's quarter)
+# (set, form) -> floor for cleanlake's mean shingle F1 (shared scorer), measured 2026-12-02 with the learned
+# arbiter, minus about 0.01 (wcxb_dev: on the gate's quarter). The arbiter was fitted on these pages: the
+# floors guard against regressions; its cross-validated figures are printed by benchmarks/train_arbiter.py.
 FLOORS = {
-    ("xmu_news_zh", "html"): 0.955,      # measured 0.961
-    ("xmu_news_zh", "text"): 0.94,       # measured 0.950
-    ("xmu_news_zh", "markdown"): 0.94,   # measured 0.949
-    ("cleaneval_zh", "html"): 0.89,      # measured 0.899
-    ("cleaneval_zh", "text"): 0.845,     # measured 0.855
-    ("cleaneval_zh", "markdown"): 0.89,  # measured 0.902
-    ("wcxb_dev", "html"): 0.775,         # measured 0.786 (trafilatura default 0.788)
-    ("wcxb_dev", "text"): 0.71,          # measured 0.724 (trafilatura 0.685)
-    ("wcxb_dev", "markdown"): 0.71,      # measured 0.724 (trafilatura default 0.650, favor_precision 0.653)
+    ("xmu_news_zh", "html"): 0.955,      # measured 0.965
+    ("xmu_news_zh", "text"): 0.94,       # measured 0.949
+    ("xmu_news_zh", "markdown"): 0.945,  # measured 0.954
+    ("cleaneval_zh", "html"): 0.91,      # measured 0.924
+    ("cleaneval_zh", "text"): 0.86,      # measured 0.874
+    ("cleaneval_zh", "markdown"): 0.91,  # measured 0.923
+    ("wcxb_dev", "html"): 0.79,          # measured 0.803 (trafilatura default 0.788)
+    ("wcxb_dev", "text"): 0.72,          # measured 0.732 (trafilatura 0.685)
+    ("wcxb_dev", "markdown"): 0.72,      # measured 0.734 (trafilatura default 0.650, favor_precision 0.653)
 }
 # wcxb_dev (the gate's quarter) -> floor for the WCXB word F1
 WORD_FLOORS = {
-    ("wcxb_dev", "html"): 0.81,          # measured 0.823 (trafilatura default 0.821)
-    ("wcxb_dev", "text"): 0.745,         # measured 0.758 (trafilatura 0.716)
-    ("wcxb_dev", "markdown"): 0.75,      # measured 0.764 (trafilatura 0.707 / 0.710)
+    ("wcxb_dev", "html"): 0.825,         # measured 0.839 (trafilatura default 0.821)
+    ("wcxb_dev", "text"): 0.755,         # measured 0.768 (trafilatura 0.716)
+    ("wcxb_dev", "markdown"): 0.76,      # measured 0.773 (trafilatura 0.707 / 0.710)
 }
 
 _ROWS: dict = {}

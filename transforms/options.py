@@ -66,6 +66,9 @@ class BoilerplateOptions:
     retry_share: float = 0.2           # HTML: a fast pass that kept under this share of the page's tokens is redone with fallbacks
     arbiter_model: bool = True         # the shipped model (arbiter_model.json) decides classifier vs trafilatura
     arbiter_margin: float = 0.0        # ... the classifier's article stands when its predicted F1 gain is above this
+    superset_tie_cover: float = 0.99   # ... and it stands when it holds this share of trafilatura's tokens
+    superset_tie_ratio: float = 1.3    # ... with at most this multiple of them (a tie on the dev sets)
+    trim_trafilatura_edges: bool = True  # dumps, CJK pages: trafilatura's article loses edge lines the classifier cut too
     dump_trafilatura: bool = True      # text/Markdown dumps: ask trafilatura too (the dump made minimal HTML)
 
 

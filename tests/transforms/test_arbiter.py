@@ -44,7 +44,7 @@ def test_tree_model_walks_thresholds_left_when_less_or_equal():
 
 def test_exported_trees_predict_what_scikit_learn_predicts():
     np = pytest.importorskip("numpy")
-    pytest.importorskip("sklearn", reason="scikit-learn is the [train] extra")
+    pytest.importorskip("sklearn", reason="scikit-learn is the [bench] extra")
     from benchmarks.train_arbiter import _regressor, export
 
     rng = np.random.default_rng(3)
@@ -95,3 +95,26 @@ def test_without_a_model_file_the_hand_set_rule_decides(monkeypatch):
     monkeypatch.setitem(arbiter._MODELS, "arbiter_model", None)
     rec = extract(_catalog_page(), "catalog.html")
     assert isinstance(rec, dict) and "split up our catalog" in rec["text"]
+
+
+def test_trim_edges_drops_menu_and_related_lines_the_classifier_cut_too():
+    from transforms.record import trim_edges
+
+    paras = [Block("The council approved the budget on Tuesday, and the park opened to visitors the next morning."),
+             Block("Residents said the new paths were busy within an hour, and the cafe ran out of coffee by noon.")]
+    traf = [Block("Home"), Block("Sign in"), Block("Park opens", "heading"), *paras,
+            Block("Related stories"), Block("Concert dates", "item"), Block("Copyright 2025 City Herald")]
+    got = [b.text for b in trim_edges(traf, paras, O)]
+    assert got == ["Park opens", *(b.text for b in paras), "Concert dates"]   # headings and list items stay
+    assert trim_edges([Block("Home"), Block("Menu")], paras, O) == [Block("Home"), Block("Menu")]  # no prose: as is
+
+
+def test_a_classifier_article_holding_all_of_trafilaturas_stands():
+    from transforms.record import holds_trafilatura
+
+    body = [Block("A paragraph of the article that both opinions hold, long enough to be prose here.")]
+    x = features(body + [Block("A section heading", "heading")], body, [], O, form="markdown", page_tokens=30)
+    assert holds_trafilatura(x, O)
+    x = features(body, body + [Block("A second paragraph only trafilatura kept, also long enough for prose.")], [], O,
+                 form="markdown", page_tokens=30)
+    assert not holds_trafilatura(x, O)

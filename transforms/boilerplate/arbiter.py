@@ -31,7 +31,7 @@ _NOSPACE_CHAR = re.compile(f"[{NOSPACE}]")
 def bag(text: str) -> Counter:
     """The text's tokens as the shared scorer counts them (``transforms.scripts``: one per letter of
     a no-space script, one per word of any other), lower-cased."""
-    return Counter(t.lower() for t in TOKEN.findall(text))
+    return Counter(map(str.lower, TOKEN.findall(text)))
 
 
 def agreement(ours: str, theirs: str) -> tuple[float, float, int, int]:
@@ -122,24 +122,25 @@ def features(ours: list, traf: list, comments: list, o, *, form: str, page_token
     import math
 
     ours_text = "\n".join(b.text for b in ours)
-    traf_text = "\n".join(b.text for b in traf)
-    cover, support, na, nb = agreement(ours_text, traf_text)
     ours_bag = bag(ours_text)
-
-    def is_cut(b) -> bool:
-        tb = bag(b.text)
-        return sum((tb & ours_bag).values()) < 0.8 * sum(tb.values())
-    cut = [b for b in traf if is_cut(b)]
+    block_bags = [bag(b.text) for b in traf]   # one tokenization per block; no token spans a line break
+    traf_bag: Counter = Counter()
+    for tb in block_bags:
+        traf_bag.update(tb)
+    na, nb = sum(ours_bag.values()), sum(traf_bag.values())
+    shared = sum((ours_bag & traf_bag).values())
+    cover, support = (shared / nb if nb else 1.0), (shared / na if na else 0.0)   # as ``agreement``
+    cut = [b for b, tb in zip(traf, block_bags)
+           if sum(min(c, ours_bag[t]) for t, c in tb.items()) < 0.8 * sum(tb.values())]
     c_n, c_listy, c_links, c_prose, c_heads = _shape(cut, o)
     t_n, t_listy, t_links, t_prose, t_heads = _shape(traf, o)
     o_n, o_listy, o_links, o_prose, _ = _shape(ours, o)
     m_n, _, _, m_prose, _ = _shape(comments, o)
-    traf_bag = bag(traf_text)
-    ours_only = sum((ours_bag - traf_bag).values())
+    ours_only = na - shared
     page = max(page_tokens, 1)
     return [
         cover, support, math.log1p(na), math.log1p(nb), math.log((na + 1) / (nb + 1)),
-        cjk_share(ours_text or traf_text), float(form != "html"), float(form == "markdown"), float(form == "text"),
+        cjk_share(ours_text or "\n".join(b.text for b in traf)), float(form != "html"), float(form == "markdown"), float(form == "text"),
         c_n / (t_n or 1), c_prose, c_listy, c_links, float(c_heads),
         t_listy, t_links, t_prose, float(t_heads), math.log1p(len(traf)), t_n / (len(traf) or 1),
         o_listy, o_links, o_prose, math.log1p(len(ours)),
