@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
-from transforms.boilerplate.arbiter import FEATURES, bag, cjk_share, features, keep_classifier, load_model
+from transforms.boilerplate.arbiter import FEATURES, bag, cjk_share, cut_from, features, keep_classifier, load_model
 from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
@@ -198,8 +198,7 @@ def trim_edges(traf_body: list[Block], ours: list[Block], o: BoilerplateOptions)
     def droppable(b: Block) -> bool:
         if b.kind in ("heading", "item", "cell"):
             return False
-        tb = bag(b.text)
-        return sum(min(c, ours_bag[t]) for t, c in tb.items()) < 0.8 * sum(tb.values())
+        return cut_from(bag(b.text), ours_bag)
     first, last = prose[0], prose[-1]
     keep_head = [b for b in traf_body[:first] if not droppable(b)]
     keep_tail = [b for b in traf_body[last + 1:] if not droppable(b)]
@@ -221,10 +220,7 @@ def keep_classifier_rule(article: Article, traf_body: list[Block], o: Boilerplat
         return True   # a CJK page: the classifier's article stands
     ours_bag = bag(ours)   # a trafilatura block is the classifier's when most of its tokens are there
 
-    def cut(b: Block) -> bool:
-        tb = bag(b.text)
-        return sum((tb & ours_bag).values()) < 0.8 * sum(tb.values())
-    extra_prose = sum(sg.tokens(b.text) for b in traf_body if is_prose(b, o) and cut(b))
+    extra_prose = sum(sg.tokens(b.text) for b in traf_body if is_prose(b, o) and cut_from(bag(b.text), ours_bag))
     return keep_classifier(ours, "\n".join(b.text for b in traf_body), o, dump, extra_prose)
 
 

@@ -34,6 +34,11 @@ def bag(text: str) -> Counter:
     return Counter(map(str.lower, TOKEN.findall(text)))
 
 
+def cut_from(block_bag: Counter, ours_bag: Counter) -> bool:
+    """A block (its token bag) is not the classifier's: under 80 % of its tokens are in ``ours_bag``."""
+    return sum(min(c, ours_bag[t]) for t, c in block_bag.items()) < 0.8 * sum(block_bag.values())
+
+
 def agreement(ours: str, theirs: str) -> tuple[float, float, int, int]:
     """``(cover, support, our tokens, their tokens)``: the share of their tokens that ours hold, the
     share of our tokens that theirs hold."""
@@ -130,8 +135,7 @@ def features(ours: list, traf: list, comments: list, o, *, form: str, page_token
     na, nb = sum(ours_bag.values()), sum(traf_bag.values())
     shared = sum((ours_bag & traf_bag).values())
     cover, support = (shared / nb if nb else 1.0), (shared / na if na else 0.0)   # as ``agreement``
-    cut = [b for b, tb in zip(traf, block_bags)
-           if sum(min(c, ours_bag[t]) for t, c in tb.items()) < 0.8 * sum(tb.values())]
+    cut = [b for b, tb in zip(traf, block_bags) if cut_from(tb, ours_bag)]
     c_n, c_listy, c_links, c_prose, c_heads = _shape(cut, o)
     t_n, t_listy, t_links, t_prose, t_heads = _shape(traf, o)
     o_n, o_listy, o_links, o_prose, _ = _shape(ours, o)
