@@ -19,8 +19,8 @@ from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
 from transforms.forms.dump_html import markdown_html, text_html
-from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue,
-                                   comments_from_trafilatura, parse_html, trafilatura_tree)
+from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
+                                   trafilatura_tree)
 from transforms.forms.markdown import parse_markdown
 from transforms.forms.text import parse_text, unwrap_blocks
 from transforms.frontmatter import split_front_matter
@@ -138,7 +138,7 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
         o = options.boilerplate
         doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
         article = arbitrate(article, unwrap_blocks(blocks_from_trafilatura(doc)), o, dump=True,
-                            comments=unwrap_blocks(comments_from_trafilatura(doc)), form=form_name(form),
+                            comments=unwrap_blocks(blocks_from_trafilatura(doc, "comments")), form=form_name(form),
                             page_tokens=sum(sg.tokens(b.text) for b in blocks))
     return article, blocks, fields
 
@@ -249,7 +249,7 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
         article, blocks = traf, traf_blocks
     else:
         article, blocks = dom, dom_blocks
-    article = arbitrate(article, traf_blocks, o, comments=unwrap_blocks(comments_from_trafilatura(doc)),
+    article = arbitrate(article, traf_blocks, o, comments=unwrap_blocks(blocks_from_trafilatura(doc, "comments")),
                         form="html", page_tokens=sum(sg.tokens(b.text) for b in raw_blocks))
     fields = html_metadata(html, options, doc=root, lines=[b.text for b in raw_blocks if b.text])
     return article, blocks, fields

@@ -42,10 +42,14 @@ def cut_from(block_bag: Counter, ours_bag: Counter) -> bool:
 def agreement(ours: str, theirs: str) -> tuple[float, float, int, int]:
     """``(cover, support, our tokens, their tokens)``: the share of their tokens that ours hold, the
     share of our tokens that theirs hold."""
-    a, b = bag(ours), bag(theirs)
+    return bag_agreement(bag(ours), bag(theirs))[:4]
+
+
+def bag_agreement(a: Counter, b: Counter) -> tuple[float, float, int, int, int]:
+    """``agreement`` of two token bags, with the shared token count last."""
     na, nb = sum(a.values()), sum(b.values())
     shared = sum((a & b).values())
-    return (shared / nb if nb else 1.0), (shared / na if na else 0.0), na, nb
+    return (shared / nb if nb else 1.0), (shared / na if na else 0.0), na, nb, shared
 
 
 def cjk_share(text: str, sample: int = 4000) -> float:
@@ -89,7 +93,6 @@ def keep_classifier(ours: str, theirs: str, o, dump: bool = False, extra_prose: 
 # of what each kept (lists, table cells, links, headings, prose), the script, the form.
 
 _KINDS_LISTY = ("item", "cell")
-FORMS = ("html", "markdown", "text")
 FEATURES = (
     "cover", "support", "log_ours", "log_traf", "log_ratio", "cjk", "dump", "form_markdown", "form_text",
     "cut_share", "cut_prose", "cut_listy", "cut_links", "cut_headings",
@@ -132,9 +135,7 @@ def features(ours: list, traf: list, comments: list, o, *, form: str, page_token
     traf_bag: Counter = Counter()
     for tb in block_bags:
         traf_bag.update(tb)
-    na, nb = sum(ours_bag.values()), sum(traf_bag.values())
-    shared = sum((ours_bag & traf_bag).values())
-    cover, support = (shared / nb if nb else 1.0), (shared / na if na else 0.0)   # as ``agreement``
+    cover, support, na, nb, shared = bag_agreement(ours_bag, traf_bag)
     cut = [b for b, tb in zip(traf, block_bags) if cut_from(tb, ours_bag)]
     c_n, c_listy, c_links, c_prose, c_heads = _shape(cut, o)
     t_n, t_listy, t_links, t_prose, t_heads = _shape(traf, o)

@@ -87,21 +87,13 @@ def trafilatura_tree(html: str, precision: bool = False, fast: bool = True):
         return None
 
 
-def blocks_from_trafilatura(doc) -> list[Block]:
-    main = doc.find("main") if doc is not None else None
+def blocks_from_trafilatura(doc, section: str = "main") -> list[Block]:
+    """The blocks of one section of trafilatura's ``<doc>``: ``main`` (its main text) or ``comments``
+    (a forum's posts, or a news page's reader comments; ``transforms.boilerplate.arbiter`` reads it)."""
+    elem = doc.find(section) if doc is not None else None
     out: list[Block] = []
-    if main is not None:
-        _walk_xml(main, out)
-    return out
-
-
-def comments_from_trafilatura(doc) -> list[Block]:
-    """The blocks of trafilatura's comment section (``<comments>``): a forum's posts, or a news page's
-    reader comments; ``transforms.boilerplate.arbiter`` decides which."""
-    comments = doc.find("comments") if doc is not None else None
-    out: list[Block] = []
-    if comments is not None:
-        _walk_xml(comments, out)
+    if elem is not None:
+        _walk_xml(elem, out)
     return out
 
 
