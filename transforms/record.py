@@ -21,7 +21,7 @@ from transforms.detect import detect_form
 from transforms.forms.dump_html import markdown_html, text_html
 from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
                                    trafilatura_tree)
-from transforms.forms.markdown import parse_markdown
+from transforms.forms.markdown import parse_markdown, tokenize
 from transforms.forms.text import parse_text, unwrap_blocks
 from transforms.frontmatter import split_front_matter
 from transforms.guard import guard
@@ -122,19 +122,20 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
     if form == "html":
         return html_article(text, options)
     fields: dict = {}
-    if form == "markdown+front_matter":
-        meta, body, _problem = split_front_matter(text)
-        fields, _problems = from_front_matter(meta, options)
-        blocks = unwrap_blocks(parse_markdown(body, options.limits.split_line_tokens))
-    elif form == "markdown":
+    tokens = None
+    if form.startswith("markdown"):
         body = text
-        blocks = unwrap_blocks(parse_markdown(text, options.limits.split_line_tokens))
+        if form == "markdown+front_matter":
+            meta, body, _problem = split_front_matter(text)
+            fields, _problems = from_front_matter(meta, options)
+        tokens = tokenize(body)
+        blocks = unwrap_blocks(parse_markdown(body, options.limits.split_line_tokens, tokens))
     else:
         body = text
         blocks = parse_text(text, options.limits.max_line_chars, options.limits.split_line_tokens)
     article = classify(blocks, options.boilerplate)
     if options.boilerplate.dump_trafilatura:
-        html = text_html(body) if form == "text" else markdown_html(body)
+        html = text_html(body) if form == "text" else markdown_html(body, tokens)
         o = options.boilerplate
         doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
         article = arbitrate(article, unwrap_blocks(blocks_from_trafilatura(doc)), o, dump=True,

@@ -20,12 +20,11 @@ fitted on all dev sets (see ``benchmarks/extraction.py``).
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
+from functools import lru_cache
+from itertools import chain
 
-from transforms.scripts import NOSPACE, TOKEN
-
-_NOSPACE_CHAR = re.compile(f"[{NOSPACE}]")
+from transforms.scripts import NOSPACE_LETTER, TOKEN
 
 
 def bag(text: str) -> Counter:
@@ -36,7 +35,12 @@ def bag(text: str) -> Counter:
 
 def cut_from(block_bag: Counter, ours_bag: Counter) -> bool:
     """A block (its token bag) is not the classifier's: under 80 % of its tokens are in ``ours_bag``."""
-    return sum(min(c, ours_bag[t]) for t, c in block_bag.items()) < 0.8 * sum(block_bag.values())
+    get = ours_bag.get   # (not ``ours_bag[t]``: a missing key goes through ``Counter.__missing__``)
+    held = 0
+    for t, c in block_bag.items():
+        o = get(t, 0)
+        held += c if c < o else o
+    return held < 0.8 * sum(block_bag.values())
 
 
 def agreement(ours: str, theirs: str) -> tuple[float, float, int, int]:
@@ -55,8 +59,13 @@ def bag_agreement(a: Counter, b: Counter) -> tuple[float, float, int, int, int]:
 def cjk_share(text: str, sample: int = 4000) -> float:
     """Share of the tokens of the text's first ``sample`` characters that are letters of a no-space
     script (Han, kana, Thai, Lao, Khmer, Myanmar): the pages the classifier counts by character."""
-    toks = TOKEN.findall(text[:sample])
-    return sum(1 for t in toks if len(t) == 1 and _NOSPACE_CHAR.match(t)) / len(toks) if toks else 0.0
+    return _letter_share(text[:sample])
+
+
+@lru_cache(maxsize=64)   # a page asks for the share of the same article text up to three times
+def _letter_share(head: str) -> float:
+    n = len(TOKEN.findall(head))   # (a no-space letter is always a token of its own: two regex passes)
+    return len(NOSPACE_LETTER.findall(head)) / n if n else 0.0
 
 
 def keep_classifier(ours: str, theirs: str, o, dump: bool = False, extra_prose: int | None = None) -> bool:
@@ -131,10 +140,9 @@ def features(ours: list, traf: list, comments: list, o, *, form: str, page_token
 
     ours_text = "\n".join(b.text for b in ours)
     ours_bag = bag(ours_text)
-    block_bags = [bag(b.text) for b in traf]   # one tokenization per block; no token spans a line break
-    traf_bag: Counter = Counter()
-    for tb in block_bags:
-        traf_bag.update(tb)
+    block_tokens = [list(map(str.lower, TOKEN.findall(b.text))) for b in traf]   # one tokenization per block
+    block_bags = [Counter(t) for t in block_tokens]
+    traf_bag = Counter(chain.from_iterable(block_tokens))
     cover, support, na, nb, shared = bag_agreement(ours_bag, traf_bag)
     cut = [b for b, tb in zip(traf, block_bags) if cut_from(tb, ours_bag)]
     c_n, c_listy, c_links, c_prose, c_heads = _shape(cut, o)

@@ -7,6 +7,7 @@ does every hard line break. Markdown syntax never reaches the text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
@@ -15,6 +16,10 @@ from transforms.forms.inline import InlineText
 from transforms.forms.text import split_long
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+# A page's links are normalised (percent-encoding, punycode) once, not once per parser: the same
+# function, memoised, serves this parser and the renderer of ``transforms.forms.dump_html``.
+normalize_link = lru_cache(maxsize=8192)(_MD.normalizeLink)
+_MD.normalizeLink = normalize_link
 _TAG = re.compile(r"<[^<>]*>")  # not [^>]*: each of many unclosed "<" would scan to the end
 _BR = re.compile(r"<br\s*/?>", re.I)
 _PIPE = re.compile(r"(?<!\\)\|")
@@ -71,10 +76,17 @@ def _row_blocks(row: list[Block]) -> list[Block]:
     return joined + images
 
 
-def parse_markdown(text: str, split_tokens: int | None = None) -> list[Block]:
+def tokenize(text: str) -> list:
+    """markdown-it's tokens of a Markdown page (CommonMark with GFM tables): ``parse_markdown`` reads
+    them, and ``dump_html.markdown_html`` renders them for trafilatura (one parse, not two)."""
+    return _MD.parse(text)
+
+
+def parse_markdown(text: str, split_tokens: int | None = None, tokens: list | None = None) -> list[Block]:
     """Blocks of a Markdown page; a paragraph without links of at least ``split_tokens`` tokens (a dump
-    that ran navigation and article into one line) is split into its sentences and menu entries."""
-    out = _parse(text)
+    that ran navigation and article into one line) is split into its sentences and menu entries.
+    ``tokens``: ``tokenize(text)``, when the caller has them already."""
+    out = _parse(text, _MD.parse(text) if tokens is None else tokens)
     if not split_tokens:
         return out
     split: list[Block] = []
@@ -86,14 +98,14 @@ def parse_markdown(text: str, split_tokens: int | None = None) -> list[Block]:
     return split
 
 
-def _parse(text: str) -> list[Block]:
+def _parse(text: str, tokens: list) -> list[Block]:
     out: list[Block] = []
     stack: list[str] = []      # enclosing containers: item, quote
     heading = 0
     row: list[Block] | None = None
     from_source = False
     lines = text.splitlines()
-    for tok in _MD.parse(text):
+    for tok in tokens:
         t = tok.type
         if t == "heading_open":
             heading = int(tok.tag[1])
