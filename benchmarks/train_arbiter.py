@@ -72,7 +72,7 @@ def _install_capture() -> None:
         _CAPTURE.update(
             x=features(article.body, traf, com, o, form=form, page_tokens=page_tokens),
             ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf),
-            trim="\n".join(b.text for b in R.trim_edges(traf, article.body, o)))
+            trim="\n".join(b.text for b in R.trim_edges(traf, article.body, o, dump)))
         return original(article, traf_blocks, o, dump, comments=comments, form=form, page_tokens=page_tokens)
     R.arbitrate = capture
 

@@ -18,8 +18,11 @@ TOLERANCE = 0.02   # issue 3: cleanlake's mean F1 >= trafilatura precision's mea
 # Absolute floors a little under what cleanlake measures now, so a regression shows even if trafilatura moves.
 # 0.997 / 0.961 / 0.963 with the hand-set arbiter. The learned one (fitted on the dev sets, where trafilatura's
 # text wins more often on English pages) takes trafilatura's text on most of these ten hand-written pages, with
-# the lines trafilatura keeps around the article: lower here, still well above trafilatura itself.
-FLOORS = {"html": 0.935, "text": 0.905, "markdown": 0.935}   # measured 0.946 / 0.916 / 0.946
+# the lines trafilatura keeps around the article: lower here, still well above trafilatura itself. Its refit of
+# 2026-12-02 (pipeline 0.3.0) predicts within 0.01 of zero on most of these pages, so single pages flip between
+# the two articles from one fit to the next: html went from 0.946 to 0.971, Markdown from 0.946 to 0.910 (one
+# page, en-10, where trafilatura's article keeps the comment form and the footer below the story).
+FLOORS = {"html": 0.955, "text": 0.905, "markdown": 0.90}   # measured 0.971 / 0.916 / 0.910
 
 # Pages on which cleanlake is now clearly (> PAGE_MARGIN F1) worse than the bar, with the cause seen in its output.
 PAGE_MARGIN = 0.05

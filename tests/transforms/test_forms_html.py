@@ -54,3 +54,34 @@ def test_dom_paths_group_blocks_by_container():
 def test_xhtml_page_with_xml_declaration_still_gives_dom_blocks():
     page = '<?xml version="1.0" encoding="utf-8"?><html><body><p>你好，世界。这是一段正文。</p></body></html>'
     assert [b.text for b in blocks_from_dom(parse_html(page), max_depth=100)] == ["你好，世界。这是一段正文。"]
+
+
+CONSENT = ("We and our partners process your personal data, such as your browsing history, to deliver and measure "
+           "content and advertisements, and you may object to this processing at any time in the settings. ") * 6
+NEWS = ("The ferry service to the island resumed on Monday after the storm, and the first boat left at seven in the "
+        "morning with forty passengers on board. ")
+
+
+def _overlay_page(overlay: str) -> str:
+    return (f"<html><body><nav><a href='/'>Home</a></nav><main><h1>Ferry resumes</h1><p>{NEWS}</p>"
+            f"<p>{NEWS.replace('Monday', 'Tuesday')}</p></main>{overlay}</body></html>")
+
+
+def test_dom_walk_leaves_out_dialogs_over_the_page():
+    """A consent panel, a modal and a <dialog> are overlays: none of their text is a block; the text
+    after them still is (an element's tail belongs to its parent)."""
+    for overlay in (f"<div id='consent' role='dialog'><p>{CONSENT}</p></div>tail text",
+                    f"<div class='modal' role='AlertDialog'><div><p>{CONSENT}</p></div></div>tail text",
+                    f"<section aria-modal='true'><p>{CONSENT}</p></section>tail text",
+                    f"<dialog open><p>{CONSENT}</p></dialog>tail text"):
+        texts = [b.text for b in blocks_from_dom(parse_html(_overlay_page(overlay)), max_depth=100)]
+        assert NEWS.strip() in texts and "tail text" in texts
+        assert not any("personal data" in t for t in texts), overlay
+
+
+def test_a_long_consent_dialog_is_not_taken_for_the_article():
+    from transforms import extract
+
+    rec = extract(_overlay_page(f"<div role='dialog'><h2>Your privacy</h2><p>{CONSENT}</p><p>{CONSENT}</p></div>").encode(),
+                  "ferry.html")
+    assert "forty passengers" in rec["text"] and "personal data" not in rec["text"]

@@ -32,6 +32,10 @@ _DOM_CONTAINERS = {
     "ul", "ol", "dl", "form", "center", "blockquote", "figure",
 }
 _DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template", "svg", "iframe", "select", "button", "textarea"}
+# Overlays: a ``<dialog>``, or an element with ARIA role ``dialog``/``alertdialog`` or ``aria-modal``
+# (cookie and consent panels, newsletter and login pop-ups, share sheets). They sit over the page,
+# not in it; a long consent text was the classifier's densest prose on some pages.
+_DIALOG_ROLES = {"dialog", "alertdialog"}
 # Scripts or comments before <!DOCTYPE>/<html> make lxml put the whole page into <head>.
 # Scripts, comments and styles before the page's start are cut by ``detect.prologue_end`` (linear; the
 # regex ``\A\s*(?:<script\b.*?</script>\s*|...)+(?=<!doctype|<html)`` backtracked exponentially).
@@ -151,6 +155,14 @@ def _collect_xml(elem, acc: InlineText, in_link: bool, out: list[Block], kind: s
         acc.add(c.tail, in_link)
 
 
+def is_overlay(el) -> bool:
+    """A dialog over the page (``_DIALOG_ROLES``): not part of its content."""
+    if el.tag == "dialog":
+        return True
+    role = el.get("role")
+    return (role is not None and role.lower() in _DIALOG_ROLES) or (el.get("aria-modal") or "").lower() == "true"
+
+
 def blocks_from_dom(root, max_depth: int) -> list[Block]:
     """Every visible block element of the page (a ``parse_html`` tree) as a block, with its link
     text share and DOM path."""
@@ -172,7 +184,7 @@ def blocks_from_dom(root, max_depth: int) -> list[Block]:
             return
         for c in el:
             tag = c.tag   # lower case (the HTML parser folds it); a comment's tag is not a str
-            if isinstance(tag, str) and tag not in _DOM_SKIP:
+            if isinstance(tag, str) and tag not in _DOM_SKIP and not is_overlay(c):
                 if tag in _DOM_BREAKS:
                     flush()
                 if tag == "img" and c.get("src"):
