@@ -22,7 +22,7 @@ from transforms.forms.dump_html import markdown_html, text_html
 from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
                                    trafilatura_tree)
 from transforms.forms.markdown import parse_markdown, tokenize
-from transforms.forms.text import parse_text, split_long, unwrap_blocks
+from transforms.forms.text import parse_text, split_paragraphs, unwrap_blocks
 from transforms.frontmatter import split_front_matter
 from transforms.guard import guard
 from transforms.metadata.authors import parse_byline, strip_byline
@@ -138,22 +138,11 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
         html = text_html(body) if form == "text" else markdown_html(body, tokens)
         o = options.boilerplate
         doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast)
-        traf_blocks = split_merged(unwrap_blocks(blocks_from_trafilatura(doc)), options.limits.split_line_tokens)
+        traf_blocks = split_paragraphs(unwrap_blocks(blocks_from_trafilatura(doc)), options.limits.split_line_tokens)
         article = arbitrate(article, traf_blocks, o, dump=True,
                             comments=unwrap_blocks(blocks_from_trafilatura(doc, "comments")), form=form_name(form),
                             page_tokens=sum(sg.tokens(b.text) for b in blocks))
     return article, blocks, fields
-
-
-def split_merged(blocks: list[Block], split_tokens: int | None) -> list[Block]:
-    """Trafilatura's paragraphs of a dump cut like the dump's own lines (``forms.text.split_long``): a
-    dump that ran the menu, the article and the footer into one line is one paragraph to trafilatura,
-    and only its pieces can be told apart (``trim_edges``)."""
-    out: list[Block] = []
-    for b in blocks:
-        pieces = split_long(b.text, split_tokens) if b.kind == "p" and not b.link_chars and b.image is None else [b.text]
-        out.extend([b] if len(pieces) == 1 else [Block(p) for p in pieces])
-    return out
 
 
 def form_name(form: str) -> str:

@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 
 from transforms.boilerplate.blocks import Block, Image
 from transforms.forms.inline import InlineText
-from transforms.forms.text import split_long
+from transforms.forms.text import split_paragraphs
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 # A page's links are normalised (percent-encoding, punycode) once, not once per parser: the same
@@ -86,16 +86,7 @@ def parse_markdown(text: str, split_tokens: int | None = None, tokens: list | No
     """Blocks of a Markdown page; a paragraph without links of at least ``split_tokens`` tokens (a dump
     that ran navigation and article into one line) is split into its sentences and menu entries.
     ``tokens``: ``tokenize(text)``, when the caller has them already."""
-    out = _parse(text, _MD.parse(text) if tokens is None else tokens)
-    if not split_tokens:
-        return out
-    split: list[Block] = []
-    for b in out:
-        if b.kind == "p" and not b.link_chars and b.image is None:
-            split.extend(Block(p) for p in split_long(b.text, split_tokens))
-        else:
-            split.append(b)
-    return split
+    return split_paragraphs(_parse(text, tokenize(text) if tokens is None else tokens), split_tokens)
 
 
 def _parse(text: str, tokens: list) -> list[Block]:

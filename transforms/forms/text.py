@@ -93,6 +93,19 @@ def parse_text(text: str, max_line_chars: int, split_tokens: int | None = None) 
     return blocks
 
 
+def split_paragraphs(blocks: list[Block], split_tokens: int | None) -> list[Block]:
+    """``blocks`` with every paragraph without links of at least ``split_tokens`` tokens cut into its
+    sentences and menu entries (``split_long``): a dump that ran navigation, article and footer into
+    one line (in a Markdown dump, or in trafilatura's paragraphs of any dump)."""
+    if not split_tokens:
+        return blocks
+    out: list[Block] = []
+    for b in blocks:
+        pieces = split_long(b.text, split_tokens) if b.kind == "p" and not b.link_chars and b.image is None else [b.text]
+        out.extend([b] if len(pieces) == 1 else [Block(p) for p in pieces])
+    return out
+
+
 def split_long(line: str, split_tokens: int | None) -> list[str]:
     """``[line]``, or its sentences and menu entries when it holds ``split_tokens`` tokens or more."""
     if split_tokens and len(line) >= split_tokens and scripts.tokens(line) >= split_tokens:
