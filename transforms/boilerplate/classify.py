@@ -33,13 +33,14 @@ def is_prose(block: Block, o: BoilerplateOptions) -> bool:
             and sg.is_prose(block.text, o.min_prose_tokens, o.long_line_tokens, o.max_tokens_per_mark))
 
 
-def block_score(block: Block, counts: Counter, o: BoilerplateOptions) -> float:
+def block_score(block: Block, counts: Counter, o: BoilerplateOptions, prose: bool | None = None) -> float:
+    """``prose``: ``is_prose(block, o)`` when the caller has it already."""
     if block.image is not None:
         return 0.0
     t = sg.tokens(block.text)
     if sg.is_link_block(block, o.link_share_max):
         return -(o.nonprose_base + o.link_per_token * t)
-    if is_prose(block, o):
+    if is_prose(block, o) if prose is None else prose:
         return float(t)
     if sg.is_code(block.text):
         return 0.0  # code neither pulls the run (inline script in a dump) nor splits it (code in a how-to)
@@ -62,9 +63,12 @@ def densest_run(scores: list[float]) -> tuple[int, int]:
     return best_span
 
 
-def cut_sidebar(blocks: list[Block], start: int, end: int, o: BoilerplateOptions) -> int:
-    """New end of the run: the first sidebar opener with enough of the run's prose above it."""
-    prose = [sg.tokens(b.text) if is_prose(b, o) else 0 for b in blocks[start:end]]
+def cut_sidebar(blocks: list[Block], start: int, end: int, o: BoilerplateOptions,
+                prose: list[int] | None = None) -> int:
+    """New end of the run: the first sidebar opener with enough of the run's prose above it.
+    ``prose``: the run's prose tokens per block (0 for a block that is not prose), when known."""
+    if prose is None:
+        prose = [sg.tokens(b.text) if is_prose(b, o) else 0 for b in blocks[start:end]]
     total, above = sum(prose), 0
     for i in range(start, end):
         if above and above >= o.sidebar_cut_share * total and sg.is_sidebar_opener(blocks[i].text, o.sidebar_opener_tokens):
@@ -83,13 +87,16 @@ def resumes(after: list[Block], after_prose: list[int], total: int, o: Boilerpla
             and sum(after_prose) >= o.sidebar_resume_share * total)
 
 
-def article_root(blocks: list[Block], o: BoilerplateOptions) -> tuple[int, ...] | None:
-    """HTML: the deepest DOM container holding ``container_share`` of the run's prose, or None."""
+def article_root(blocks: list[Block], o: BoilerplateOptions,
+                 prose: list[int] | None = None) -> tuple[int, ...] | None:
+    """HTML: the deepest DOM container holding ``container_share`` of the run's prose, or None.
+    ``prose``: as for ``cut_sidebar``."""
     weights: Counter = Counter()
     total = 0
-    for b in blocks:
-        if b.path and is_prose(b, o):
-            t = sg.tokens(b.text)
+    if prose is None:
+        prose = [sg.tokens(b.text) if is_prose(b, o) else 0 for b in blocks]
+    for b, t in zip(blocks, prose):
+        if b.path and t:
             total += t
             for i in range(1, len(b.path) + 1):
                 weights[b.path[:i]] += t
@@ -102,12 +109,14 @@ def outside(block: Block, root: tuple[int, ...] | None) -> bool:
     return root is not None and bool(block.path) and block.path[:len(root)] != root
 
 
-def is_noise(block: Block, counts: Counter, o: BoilerplateOptions) -> bool:
-    """Inside the article run: a line that is not article text."""
+def is_noise(block: Block, counts: Counter, o: BoilerplateOptions, prose: bool | None = None) -> bool:
+    """Inside the article run: a line that is not article text. ``prose``: as for ``block_score``."""
     text = block.text.strip()
     if not text:
         return True
-    if sg.is_link_block(block, o.link_share_max) and not is_prose(block, o):
+    if prose is None:
+        prose = is_prose(block, o)
+    if sg.is_link_block(block, o.link_share_max) and not prose:
         return True
     if sg.tokens(text) <= o.notice_tokens and sg.is_copyright(text):
         return True
@@ -115,9 +124,9 @@ def is_noise(block: Block, counts: Counter, o: BoilerplateOptions) -> bool:
         return True
     if sg.is_ui_line(text, o.ui_tokens) or sg.is_truncated(text):
         return True
-    if sg.is_sidebar_opener(text, o.sidebar_opener_tokens) and not is_prose(block, o):
+    if sg.is_sidebar_opener(text, o.sidebar_opener_tokens) and not prose:
         return True  # a pointer such as "Read more: …" or 相关阅读 that did not end the article
-    return counts[sg.norm(text)] > 1 and not is_prose(block, o) and block.kind != "heading"
+    return counts[sg.norm(text)] > 1 and not prose and block.kind != "heading"
 
 
 def is_caption(prev: Block | None, block: Block, o: BoilerplateOptions) -> bool:
@@ -130,15 +139,17 @@ def is_caption(prev: Block | None, block: Block, o: BoilerplateOptions) -> bool:
 
 def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
     counts = sg.line_counts(blocks)
-    scores = [block_score(b, counts, o) for b in blocks]
+    prose = [is_prose(b, o) for b in blocks]   # asked for by every step below: computed once
+    scores = [block_score(b, counts, o, p) for b, p in zip(blocks, prose)]
     start, end = densest_run(scores)
-    end = cut_sidebar(blocks, start, end, o)
-    root = article_root(blocks[start:end], o)
+    run_prose = [sg.tokens(b.text) if p else 0 for b, p in zip(blocks[start:end], prose[start:end])]
+    end = cut_sidebar(blocks, start, end, o, run_prose)
+    root = article_root(blocks[start:end], o, run_prose[:end - start])
     body, images, dropped = [], [], []
     seen: set[tuple[str, ...]] = set()
     prev: Block | None = None
-    for b in blocks[start:end]:
-        keys = sg.token_keys(b.text, o.duplicate_key_tokens) if is_prose(b, o) else ()
+    for b, p in zip(blocks[start:end], prose[start:end]):
+        keys = sg.token_keys(b.text, o.duplicate_key_tokens) if p else ()
         if outside(b, root) or any(k in seen for k in keys):  # another container; a repeated paragraph
             dropped.append(b)
         elif b.image is not None:
@@ -146,7 +157,7 @@ def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
         elif images and is_caption(prev, b, o):
             images[-1] = Image(images[-1].url, b.text.strip())
             dropped.append(b)
-        elif is_noise(b, counts, o):
+        elif is_noise(b, counts, o, p):
             dropped.append(b)
         else:
             body.append(b)
