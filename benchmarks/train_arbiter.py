@@ -10,7 +10,12 @@ trafilatura's main text and trafilatura's comment section, and ``arbiter.feature
 Each page's two candidates are scored against the gold with the mean of the shared scorer's shingle
 F1 and WCXB's word F1, and one gradient-boosted regressor (scikit-learn) is fitted to
 F1(classifier) - F1(trafilatura): the classifier's article stands where the prediction is above
-``BoilerplateOptions.arbiter_margin`` (0). Every dev set weighs the same in total.
+``BoilerplateOptions.arbiter_margin`` (0). Where the job trims trafilatura's article (dumps, CJK
+pages: ``record.trims_edges``), a second regressor (the ``trim`` head) is fitted to F1(trimmed) -
+F1(untrimmed) on those pages; the article stays untrimmed where it predicts a loss of more than
+``BoilerplateOptions.trim_margin`` (a listing, whose entries are not prose); a page in a no-space
+script is always trimmed (a Chinese dump untrimmed kept its menus). Every dev set weighs
+the same in total.
 
 Cross-validation is grouped by site (registered domain), five folds, so no site is in both the
 training and the scored fold; the figures printed are those out-of-fold predictions, per set, form
@@ -144,23 +149,30 @@ def _regressor(seed: int = 0):
                                          l2_regularization=1.0, random_state=seed)
 
 
-def traf_score(r: dict) -> float:
-    """The score of trafilatura's article as the job gives it: trimmed where ``record.trims_edges``."""
+def trims(r: dict) -> bool:
+    """The job trims trafilatura's article on this page (``record.trims_edges``) unless the trim head says no."""
     from transforms.boilerplate.arbiter import FEATURES
     from transforms.options import DEFAULT_OPTIONS
     from transforms.record import trims_edges
 
     x = r["x"]
-    dump, cjk = x[FEATURES.index("dump")] > 0.5, x[FEATURES.index("cjk")]
-    return r["s"]["trim"] if trims_edges(dump, cjk, DEFAULT_OPTIONS.boilerplate) else r["s"]["traf"]
+    return trims_edges(x[FEATURES.index("dump")] > 0.5, x[FEATURES.index("cjk")], DEFAULT_OPTIONS.boilerplate)
+
+
+def traf_score(r: dict) -> float:
+    """The score of trafilatura's article as the ``choose`` head compares it: trimmed where ``trims``."""
+    return r["s"]["trim"] if trims(r) else r["s"]["traf"]
 
 
 def _targets(rows: list[dict]):
+    """Features, the ``choose`` target, the ``trim`` target (0 where not trimmed) and the trimmed mask."""
     import numpy as np
 
     X = np.array([r["x"] for r in rows], dtype=float)
     y = np.array([r["s"]["ours"] - traf_score(r) for r in rows])
-    return X, y
+    mask = np.array([trims(r) for r in rows])
+    y_trim = np.array([r["s"]["trim"] - r["s"]["traf"] if m else 0.0 for r, m in zip(rows, mask)])
+    return X, y, y_trim, mask
 
 
 def _weights(rows: list[dict]):
@@ -173,22 +185,39 @@ def _weights(rows: list[dict]):
     return np.array([len(rows) / (len(per_set) * per_set[r["set"]]) for r in rows])
 
 
-def cross_validate(rows: list[dict], folds: int = 5, margin: float = 0.0) -> list[bool]:
-    """Out-of-fold choices (True: the classifier's article), five folds grouped by site."""
+def decide(gain: float, trim_gain: float | None, margin: float, trim_margin: float) -> str:
+    """``record.arbitrate``'s choice from the two heads' predictions: "ours", "trim" or "traf"."""
+    trimmed = trim_gain is not None
+    if trimmed and trim_gain <= trim_margin:
+        trimmed, gain = False, gain + trim_gain
+    return "ours" if gain > margin else "trim" if trimmed else "traf"
+
+
+def cross_validate(rows: list[dict], folds: int = 5) -> list[str]:
+    """Out-of-fold choices ("ours", "trim", "traf"), five folds grouped by site."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    X, y = _targets(rows)
+    from transforms.options import DEFAULT_OPTIONS
+
+    o = DEFAULT_OPTIONS.boilerplate
+    X, y, y_trim, mask = _targets(rows)
     w = _weights(rows)
     groups = np.array([r["site"] for r in rows])
-    pred = np.zeros(len(rows))
+    pred, pred_trim = np.zeros(len(rows)), np.zeros(len(rows))
     for tr, te in GroupKFold(folds).split(X, y, groups):
         pred[te] = _regressor().fit(X[tr], y[tr], sample_weight=w[tr]).predict(X[te])
-    return [bool(p > margin) for p in pred]
+        m = tr[mask[tr]]
+        pred_trim[te] = _regressor().fit(X[m], y_trim[m], sample_weight=w[m]).predict(X[te])
+    from transforms.boilerplate.arbiter import FEATURES
+
+    cjk = X[:, FEATURES.index("cjk")] >= o.cjk_page_share   # a CJK page is always trimmed (record.arbitrate)
+    return [decide(p, pt if mk else None, o.arbiter_margin, o.trim_margin if not c else -float("inf"))
+            for p, pt, mk, c in zip(pred, pred_trim, mask, cjk)]
 
 
-def picked(r: dict, chose: bool) -> float:
-    return r["s"]["ours"] if chose else traf_score(r)
+def picked(r: dict, chose: str) -> float:
+    return r["s"][chose]
 
 
 def report(rows: list[dict], chose: list[bool]) -> str:
@@ -204,7 +233,8 @@ def report(rows: list[dict], chose: list[bool]) -> str:
         m = sum(picked(rows[i], chose[i]) for i in idx) / n
         t = sum(rows[i]["s"]["traf"] for i in idx) / n   # trafilatura untouched: the floor
         o = sum(rows[i]["s"]["ours"] for i in idx) / n
-        best = sum(max(rows[i]["s"]["ours"], traf_score(rows[i])) for i in idx) / n
+        best = sum(max(rows[i]["s"].values()) if trims(rows[i]) else max(rows[i]["s"]["ours"], rows[i]["s"]["traf"])
+                   for i in idx) / n
         flag = "  <- below trafilatura" if m < t - 0.01 else ""
         lines.append(f"{'/'.join(x for x in g if x):<34} {n:>5} {m:>7.3f} {t:>7.3f} {o:>7.3f} {best:>7.3f}{flag}")
     return "\n".join(lines)
@@ -229,12 +259,16 @@ def fit_all(rows: list[dict]) -> dict:
 
     from transforms.boilerplate.arbiter import FEATURES, TreeModel
 
-    X, y = _targets(rows)
-    model = _regressor().fit(X, y, sample_weight=_weights(rows))
-    spec = export(model, list(FEATURES))
-    ours = np.array([TreeModel(spec).predict(list(x)) for x in X])   # the JSON trees predict what scikit-learn does
-    assert np.allclose(ours, model.predict(X), atol=1e-6), "exported trees disagree with scikit-learn"
-    return {"features": list(FEATURES), "choose": spec}
+    X, y, y_trim, mask = _targets(rows)
+    w = _weights(rows)
+    out = {"features": list(FEATURES)}
+    for head, (Xh, yh, wh) in {"choose": (X, y, w), "trim": (X[mask], y_trim[mask], w[mask])}.items():
+        model = _regressor().fit(Xh, yh, sample_weight=wh)
+        spec = export(model, list(FEATURES))
+        ours = np.array([TreeModel(spec).predict(list(x)) for x in Xh])   # the JSON trees predict what scikit-learn does
+        assert np.allclose(ours, model.predict(Xh), atol=1e-6), "exported trees disagree with scikit-learn"
+        out[head] = spec
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

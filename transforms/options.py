@@ -68,7 +68,8 @@ class BoilerplateOptions:
     arbiter_margin: float = 0.0        # ... the classifier's article stands when its predicted F1 gain is above this
     superset_tie_cover: float = 0.99   # ... and it stands when it holds this share of trafilatura's tokens
     superset_tie_ratio: float = 1.3    # ... with at most this multiple of them (a tie on the dev sets)
-    trim_trafilatura_edges: bool = True  # dumps, CJK pages: trafilatura's article loses edge lines the classifier cut too
+    trim_trafilatura_edges: bool = True  # dumps, CJK pages: trafilatura's article loses edge lines the classifier cut too,
+    trim_margin: float = -0.02         # ... unless the model's trim head predicts trimming loses more than this F1 (a listing)
     dump_trafilatura: bool = True      # text/Markdown dumps: ask trafilatura too (the dump made minimal HTML)
 
 

@@ -154,19 +154,28 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
               comments: list[Block] = (), form: str = "html", page_tokens: int = 0) -> Article:
     """The classifier's article, or trafilatura's whole result (``transforms.boilerplate.arbiter``):
     the shipped model decides where there is one (``o.arbiter_model``), else the hand-set rule
-    ``keep_classifier``. ``comments``: trafilatura's comment section, one of the model's inputs."""
+    ``keep_classifier``. ``comments``: trafilatura's comment section, one of the model's inputs.
+    Where ``trims_edges`` holds on a page not in a no-space script, the model's ``trim`` head predicts what trimming gains; predicted to
+    lose more than ``trim_margin`` (a listing, whose entries are not prose), the article stays whole,
+    and the classifier's is compared with it (the ``choose`` head's gain plus the trim head's)."""
     traf_body = trafilatura_body(traf_blocks, dump)
     comment_body = [b for b in comments if b.image is None and b.text.strip()]
     model = load_model("arbiter_model") if o.arbiter_model else None
+    cjk = cjk_share("\n".join(b.text for b in article.body or traf_body))
+    trim = trims_edges(dump, cjk, o)
     if model is not None:
         x = features(article.body, traf_body, comment_body, o, form=form, page_tokens=page_tokens)
-        use_ours = bool(article.body) and (not traf_body or model.choose.predict(x) > o.arbiter_margin
-                                           or holds_trafilatura(x, o))
+        gain = model.choose.predict(x)          # F1(ours) - F1(trafilatura trimmed where ``trim``)
+        if trim and model.trim is not None and cjk < o.cjk_page_share:   # (a CJK dump is always trimmed)
+            trim_gain = model.trim.predict(x)   # F1(trimmed) - F1(untrimmed)
+            if trim_gain <= o.trim_margin:
+                trim, gain = False, gain + trim_gain
+        use_ours = bool(article.body) and (not traf_body or gain > o.arbiter_margin or holds_trafilatura(x, o))
     else:
         use_ours = keep_classifier_rule(article, traf_body, o, dump)
     if use_ours:
         return article
-    if trims_edges(dump, cjk_share("\n".join(b.text for b in article.body or traf_body)), o):
+    if trim:
         traf_body = trim_edges(traf_body, article.body, o, dump)
     return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
                    dropped=article.dropped)
@@ -183,7 +192,8 @@ def holds_trafilatura(x: list[float], o: BoilerplateOptions) -> bool:
 def trims_edges(dump: bool, cjk: float, o: BoilerplateOptions) -> bool:
     """Trafilatura's article is trimmed (``trim_edges``) on a dump and on a no-space-script page: there
     it raised mean F1 on every dev set (dumps +0.03 to +0.09, Chinese html +0.01 to +0.02); on other
-    HTML pages it lowered it (wcxb_dev -0.009, listings -0.07), so there it is left as it is."""
+    HTML pages it lowered it (wcxb_dev -0.009, listings -0.07), so there it is left as it is. Where
+    it applies, the model's trim head may still leave a page untrimmed (``arbitrate``)."""
     return o.trim_trafilatura_edges and (dump or cjk >= o.cjk_page_share)
 
 

@@ -118,3 +118,39 @@ def test_a_classifier_article_holding_all_of_trafilaturas_stands():
     x = features(body, body + [Block("A second paragraph only trafilatura kept, also long enough for prose.")], [], O,
                  form="markdown", page_tokens=30)
     assert not holds_trafilatura(x, O)
+
+
+def test_shipped_model_has_a_trim_head():
+    model = load_model("arbiter_model")
+    assert model.trim is not None and len(model.trim.trees) > 10
+
+
+def _constant(value: float) -> dict:
+    return {"baseline": value, "trees": [[[-1, 0.0, 0, 0, 0.0]]]}
+
+
+def test_trim_head_keeps_a_listing_dump_untrimmed_when_it_predicts_a_loss(monkeypatch):
+    """On a dump, trafilatura's article is trimmed to its prose unless the trim head predicts that
+    trimming loses more than ``trim_margin``: then the entries of a listing stay."""
+    import transforms.boilerplate.arbiter as arbiter
+    from transforms.boilerplate.classify import Article
+    from transforms.record import arbitrate
+
+    paras = [Block("The library opens a new reading room this spring, and every branch will lend e-readers too."),
+             Block("Members can book the room online, and the first hour each day is kept for school groups.")]
+    entries = [Block(f"Workshop {i}: printing and binding, Saturday {i} May") for i in range(1, 7)]
+    traf = [*entries, *paras]     # the listing's entries above the only prose: the trim drops them
+    ours = Article(body=paras, header=[])
+
+    def decide(choose: float, trim: float) -> list[str]:
+        spec = {"features": list(FEATURES), "choose": _constant(choose), "trim": _constant(trim)}
+        monkeypatch.setitem(arbiter._MODELS, "arbiter_model", ArbiterModel(spec))
+        return [b.text for b in arbitrate(ours, traf, O, dump=True, form="text", page_tokens=100).body]
+
+    trimmed = decide(-0.1, 0.0)                 # trafilatura's article, trimmed: the entries go
+    assert trimmed == [b.text for b in paras]
+    kept = decide(-0.1, O.trim_margin - 0.05)   # trimming predicted to lose: untrimmed
+    assert kept == [b.text for b in traf]
+    # untrimmed, the classifier's article is compared with the untrimmed one: gain + trim gain
+    assert decide(0.03, O.trim_margin - 0.05) == [b.text for b in traf]
+    assert decide(0.03, 0.0) == [b.text for b in paras]   # ours (the same paragraphs) stands

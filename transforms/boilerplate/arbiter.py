@@ -187,14 +187,18 @@ class TreeModel:
 
 
 class ArbiterModel:
-    """The shipped ensemble over ``FEATURES`` (``choose``): how much better, in F1, the classifier's
-    article is predicted to be than trafilatura's on this page."""
+    """The shipped ensembles over ``FEATURES``. ``choose``: how much better, in F1, the classifier's
+    article is predicted to be than trafilatura's (trimmed where ``record.trims_edges``) on this page.
+    ``trim`` (None in a model without it): on a page where trafilatura's article is trimmed, how much
+    better the trimmed article is predicted to be than the untrimmed one: trimming to the prose drops
+    a listing's entries, which hold little prose."""
 
     def __init__(self, spec: dict):
         if list(spec["features"]) != list(FEATURES):
             raise ValueError("arbiter model was trained on other features; retrain it (benchmarks/train_arbiter.py)")
         self.version = spec.get("version", "")
         self.choose = TreeModel(spec["choose"])
+        self.trim = TreeModel(spec["trim"]) if spec.get("trim") else None
 
 
 _MODELS: dict = {}
