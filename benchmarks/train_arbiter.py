@@ -150,7 +150,7 @@ def _regressor(seed: int = 0):
 
 
 def trims(r: dict) -> bool:
-    """The job trims trafilatura's article on this page (``record.trims_edges``) unless the trim head says no."""
+    """``record.trims_edges`` on this page: the job trims trafilatura's article unless ``record.trim_choice`` says no."""
     from transforms.boilerplate.arbiter import FEATURES
     from transforms.options import DEFAULT_OPTIONS
     from transforms.record import trims_edges
@@ -185,20 +185,14 @@ def _weights(rows: list[dict]):
     return np.array([len(rows) / (len(per_set) * per_set[r["set"]]) for r in rows])
 
 
-def decide(gain: float, trim_gain: float | None, margin: float, trim_margin: float) -> str:
-    """``record.arbitrate``'s choice from the two heads' predictions: "ours", "trim" or "traf"."""
-    trimmed = trim_gain is not None
-    if trimmed and trim_gain <= trim_margin:
-        trimmed, gain = False, gain + trim_gain
-    return "ours" if gain > margin else "trim" if trimmed else "traf"
-
-
 def cross_validate(rows: list[dict], folds: int = 5) -> list[str]:
     """Out-of-fold choices ("ours", "trim", "traf"), five folds grouped by site."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
+    from transforms.boilerplate.arbiter import FEATURES
     from transforms.options import DEFAULT_OPTIONS
+    from transforms.record import trim_choice
 
     o = DEFAULT_OPTIONS.boilerplate
     X, y, y_trim, mask = _targets(rows)
@@ -209,18 +203,19 @@ def cross_validate(rows: list[dict], folds: int = 5) -> list[str]:
         pred[te] = _regressor().fit(X[tr], y[tr], sample_weight=w[tr]).predict(X[te])
         m = tr[mask[tr]]
         pred_trim[te] = _regressor().fit(X[m], y_trim[m], sample_weight=w[m]).predict(X[te])
-    from transforms.boilerplate.arbiter import FEATURES
+    cjk = X[:, FEATURES.index("cjk")]
 
-    cjk = X[:, FEATURES.index("cjk")] >= o.cjk_page_share   # a CJK page is always trimmed (record.arbitrate)
-    return [decide(p, pt if mk else None, o.arbiter_margin, o.trim_margin if not c else -float("inf"))
-            for p, pt, mk, c in zip(pred, pred_trim, mask, cjk)]
+    def choice(i: int) -> str:   # as record.arbitrate decides
+        trim, gain = trim_choice(bool(mask[i]), cjk[i], pred[i], lambda: pred_trim[i], o)
+        return "ours" if gain > o.arbiter_margin else "trim" if trim else "traf"
+    return [choice(i) for i in range(len(rows))]
 
 
 def picked(r: dict, chose: str) -> float:
     return r["s"][chose]
 
 
-def report(rows: list[dict], chose: list[bool]) -> str:
+def report(rows: list[dict], chose: list[str]) -> str:
     groups = defaultdict(list)
     for i, r in enumerate(rows):
         groups[(r["set"], r["form"], "")].append(i)

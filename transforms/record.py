@@ -155,9 +155,7 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
     """The classifier's article, or trafilatura's whole result (``transforms.boilerplate.arbiter``):
     the shipped model decides where there is one (``o.arbiter_model``), else the hand-set rule
     ``keep_classifier``. ``comments``: trafilatura's comment section, one of the model's inputs.
-    Where ``trims_edges`` holds on a page not in a no-space script, the model's ``trim`` head predicts what trimming gains; predicted to
-    lose more than ``trim_margin`` (a listing, whose entries are not prose), the article stays whole,
-    and the classifier's is compared with it (the ``choose`` head's gain plus the trim head's)."""
+    Whether trafilatura's article is trimmed: ``trims_edges``, then ``trim_choice``."""
     traf_body = trafilatura_body(traf_blocks, dump)
     comment_body = [b for b in comments if b.image is None and b.text.strip()]
     model = load_model("arbiter_model") if o.arbiter_model else None
@@ -165,11 +163,8 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
     trim = trims_edges(dump, cjk, o)
     if model is not None:
         x = features(article.body, traf_body, comment_body, o, form=form, page_tokens=page_tokens)
-        gain = model.choose.predict(x)          # F1(ours) - F1(trafilatura trimmed where ``trim``)
-        if trim and model.trim is not None and cjk < o.cjk_page_share:   # (a CJK dump is always trimmed)
-            trim_gain = model.trim.predict(x)   # F1(trimmed) - F1(untrimmed)
-            if trim_gain <= o.trim_margin:
-                trim, gain = False, gain + trim_gain
+        trim_gain = (lambda: model.trim.predict(x)) if model.trim is not None else None
+        trim, gain = trim_choice(trim, cjk, model.choose.predict(x), trim_gain, o)
         use_ours = bool(article.body) and (not traf_body or gain > o.arbiter_margin or holds_trafilatura(x, o))
     else:
         use_ours = keep_classifier_rule(article, traf_body, o, dump)
@@ -179,6 +174,21 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
         traf_body = trim_edges(traf_body, article.body, o, dump)
     return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
                    dropped=article.dropped)
+
+
+def trim_choice(trim: bool, cjk: float, gain: float, trim_gain, o: BoilerplateOptions) -> tuple[bool, float]:
+    """``(trim, gain)``: whether trafilatura's article is trimmed, and the classifier's predicted F1 gain
+    over that article. ``gain``: the model's ``choose`` head (against the trimmed article where
+    ``trim``); ``trim_gain``: a callable giving its ``trim`` head, F1(trimmed) - F1(untrimmed), or None.
+    On a page not in a no-space script, trimming predicted to lose more than ``trim_margin`` (a
+    listing, whose entries are not prose) is not done, and the gain is then over the whole article;
+    a CJK page is always trimmed (left whole, a Chinese dump kept its menus).
+    ``benchmarks/train_arbiter.py`` scores its cross-validation through this function too."""
+    if trim and trim_gain is not None and cjk < o.cjk_page_share:
+        t = trim_gain()
+        if t <= o.trim_margin:
+            return False, gain + t
+    return trim, gain
 
 
 def holds_trafilatura(x: list[float], o: BoilerplateOptions) -> bool:
