@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-PIPELINE_VERSION = "0.3.1"
+PIPELINE_VERSION = "0.3.2"
 
 TS = pa.timestamp("us", tz="UTC")
 

@@ -21,8 +21,11 @@ TOLERANCE = 0.02   # issue 3: cleanlake's mean F1 >= trafilatura precision's mea
 # the lines trafilatura keeps around the article: lower here, still well above trafilatura itself. Its refit of
 # 2026-12-02 (pipeline 0.3.0) predicts within 0.01 of zero on most of these pages, so single pages flip between
 # the two articles from one fit to the next: html went from 0.946 to 0.971, Markdown from 0.946 to 0.910 (one
-# page, en-10, where trafilatura's article keeps the comment form and the footer below the story).
-FLOORS = {"html": 0.955, "text": 0.905, "markdown": 0.90}   # measured 0.971 / 0.916 / 0.910
+# page, en-10, where trafilatura's article keeps the comment form and the footer below the story). A trial fit
+# for pipeline 0.3.2 (other Chinese html rows) moved en-03, a layout-table page, from the classifier's article
+# (F1 1.0) to trafilatura's, which holds 99 % of the page (0.725; predicted gain -0.008, the old fit +0.007):
+# html 0.946. The shipped 0.3.2 fit measures 0.971 / 0.916 / 0.963.
+FLOORS = {"html": 0.955, "text": 0.905, "markdown": 0.90}   # measured 0.971 / 0.916 / 0.963
 
 # Pages on which cleanlake is now clearly (> PAGE_MARGIN F1) worse than the bar, with the cause seen in its output.
 PAGE_MARGIN = 0.05

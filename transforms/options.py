@@ -63,6 +63,7 @@ class BoilerplateOptions:
     cjk_min_cover: float = 0.0         # ... it stands when it holds this share of trafilatura's tokens (or more tokens)
     trafilatura_precision: bool = False  # trafilatura's preset: favor_precision (False: its default, balanced) ...
     trafilatura_fast: bool = True      # ... without its readability/justext fallbacks (fast)
+    cjk_comments: bool = False         # a CJK html page: trafilatura's comment section extracted (off: cheaper, same main text)
     retry_share: float = 0.2           # HTML: a fast pass that kept under this share of the page's tokens is redone with fallbacks
     arbiter_model: bool = True         # the shipped model (arbiter_model.json) decides classifier vs trafilatura
     arbiter_margin: float = 0.0        # ... the classifier's article stands when its predicted F1 gain is above this

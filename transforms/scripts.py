@@ -35,6 +35,7 @@ _WORD = f"[^\\W_{NOSPACE}]+(?:[{_MARKS}]+[^\\W_{NOSPACE}]*)*"
 TOKEN = re.compile(f"{_NOSPACE_LETTER}|{_WORD}")
 _NOSPACE_CHAR = re.compile(f"[{NOSPACE}]")
 NOSPACE_LETTER = re.compile(_NOSPACE_LETTER)   # one letter of a no-space script (each is a token)
+WORD = re.compile(_WORD)   # one word of a spaced script (the other tokens)
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 # Marks that end a sentence, in every script (ASCII '.' is handled by the caller: not in '1.5', '...').

@@ -154,3 +154,30 @@ def test_trim_head_keeps_a_listing_dump_untrimmed_when_it_predicts_a_loss(monkey
     # untrimmed, the classifier's article is compared with the untrimmed one: gain + trim gain
     assert decide(0.03, O.trim_margin - 0.05) == [b.text for b in traf]
     assert decide(0.03, 0.0) == [b.text for b in paras]   # ours (the same paragraphs) stands
+
+
+def test_lower_tokens_equals_each_token_lower_cased():
+    from transforms.boilerplate.arbiter import bag, lower_tokens
+    from transforms.scripts import TOKEN
+    for text in ("İstanbul'da ÇAĞRI", "Straße STRASSE ẞ", "中文ABC混排Tokyo東京", "ǅemal Ωmega",
+                 "ภาษาไทย ENGLISH", "Привет МИР", "K\u212a kelvin"):
+        assert lower_tokens(text) == [t.lower() for t in TOKEN.findall(text)], text
+    assert bag("The the THE") == {"the": 3}
+
+
+def test_cjk_share_counts_no_space_letters_among_all_tokens():
+    from transforms.boilerplate.arbiter import cjk_share
+    from transforms.scripts import NOSPACE_LETTER, TOKEN
+    for text in ("中文新闻 text here", "ภาษาไทย ก่อน test", "only english words", "", "日本語とEnglishの混在。",
+                 "abc中def", "\u0e31\u0e48 marks only"):
+        n = len(TOKEN.findall(text))
+        want = len(NOSPACE_LETTER.findall(text)) / n if n else 0.0
+        assert cjk_share(text) == pytest.approx(want), text
+    assert cjk_share("中文") == 1.0 and cjk_share("no cjk") == 0.0
+
+
+def test_cjk_html_page_asks_trafilatura_without_its_comment_section():
+    from transforms.record import trafilatura_comments
+    o = DEFAULT_OPTIONS.boilerplate
+    assert trafilatura_comments(True, o) is False and trafilatura_comments(False, o) is True
+    assert trafilatura_comments(True, replace(o, cjk_comments=True)) is True

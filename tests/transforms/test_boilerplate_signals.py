@@ -82,3 +82,17 @@ def test_link_block_and_repetition():
     assert not sg.is_link_block(Block("正文里有一个链接", link_chars=2), 0.5)
     counts = sg.line_counts([Block("标题"), Block("正文"), Block(" 标题 ")])
     assert counts[sg.norm("标题")] == 2 and counts[sg.norm("正文")] == 1
+
+
+def test_memo_caches_long_lines_too_but_not_hostile_ones():
+    calls = []
+
+    @sg.memo
+    def count(text: str) -> int:
+        calls.append(len(text))
+        return len(text)
+    short, long_, huge = "a" * 10, "b" * (sg._MEMO_MAX_CHARS + 1), "c" * (sg._MEMO_LONG_MAX_CHARS + 1)
+    for _ in range(3):
+        assert (count(short), count(long_), count(huge)) == (len(short), len(long_), len(huge))
+    assert calls.count(len(short)) == 1 and calls.count(len(long_)) == 1   # each counted once
+    assert calls.count(len(huge)) == 3                                    # over the cap: not kept

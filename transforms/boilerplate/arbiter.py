@@ -24,13 +24,20 @@ from collections import Counter
 from functools import lru_cache
 from itertools import chain
 
-from transforms.scripts import NOSPACE_LETTER, TOKEN
+from transforms.scripts import NOSPACE_LETTER, TOKEN, WORD
 
 
 def bag(text: str) -> Counter:
     """The text's tokens as the shared scorer counts them (``transforms.scripts``: one per letter of
     a no-space script, one per word of any other), lower-cased."""
-    return Counter(map(str.lower, TOKEN.findall(text)))
+    return Counter(lower_tokens(text))
+
+
+def lower_tokens(text: str) -> list[str]:
+    """The text's tokens, lower-cased: the lower-cased text's tokens where lower-casing keeps every
+    character one character (one C call, not one per token), else each token lower-cased."""
+    low = text.lower()
+    return TOKEN.findall(low) if len(low) == len(text) else list(map(str.lower, TOKEN.findall(text)))
 
 
 def cut_from(block_bag: Counter, ours_bag: Counter) -> bool:
@@ -64,8 +71,12 @@ def cjk_share(text: str, sample: int = 4000) -> float:
 
 @lru_cache(maxsize=64)   # a page asks for the share of the same article text up to three times
 def _letter_share(head: str) -> float:
-    n = len(TOKEN.findall(head))   # (a no-space letter is always a token of its own: two regex passes)
-    return len(NOSPACE_LETTER.findall(head)) / n if n else 0.0
+    # A no-space letter is always a token of its own and never part of a word: the letters are
+    # counted as they are blanked out, then the words of what is left (a third less CPU than listing
+    # every token of a Chinese text).
+    rest, letters = NOSPACE_LETTER.subn(" ", head)
+    n = letters + len(WORD.findall(rest))
+    return letters / n if n else 0.0
 
 
 def keep_classifier(ours: str, theirs: str, o, dump: bool = False, extra_prose: int | None = None) -> bool:
@@ -139,12 +150,19 @@ def features(ours: list, traf: list, comments: list, o, *, form: str, page_token
     import math
 
     ours_text = "\n".join(b.text for b in ours)
-    ours_bag = bag(ours_text)
-    block_tokens = [list(map(str.lower, TOKEN.findall(b.text))) for b in traf]   # one tokenization per block
-    block_bags = [Counter(t) for t in block_tokens]
+    seen: dict[str, list[str]] = {}   # one tokenization per block text (the two opinions share most blocks)
+
+    def toks(text: str) -> list[str]:
+        t = seen.get(text)
+        if t is None:
+            t = seen[text] = lower_tokens(text)
+        return t
+    block_tokens = [toks(b.text) for b in traf]
     traf_bag = Counter(chain.from_iterable(block_tokens))
+    ours_bag = Counter(chain.from_iterable(toks(b.text) for b in ours))   # (no token spans a line break)
     cover, support, na, nb, shared = bag_agreement(ours_bag, traf_bag)
-    cut = [b for b, tb in zip(traf, block_bags) if cut_from(tb, ours_bag)]
+    ours_texts = {b.text for b in ours}   # a block the classifier's article holds as it is: all its tokens held
+    cut = [b for b, t in zip(traf, block_tokens) if b.text not in ours_texts and cut_from(Counter(t), ours_bag)]
     c_n, c_listy, c_links, c_prose, c_heads = _shape(cut, o)
     t_n, t_listy, t_links, t_prose, t_heads = _shape(traf, o)
     o_n, o_listy, o_links, o_prose, _ = _shape(ours, o)

@@ -73,15 +73,16 @@ def clean_prologue(html: str) -> str:
     return html if end is None else html[end:]
 
 
-def trafilatura_tree(html: str, precision: bool = False, fast: bool = True):
+def trafilatura_tree(html: str, precision: bool = False, fast: bool = True, comments: bool = True):
     """One trafilatura call: the XML ``<doc>`` element (with ``<main>``, and ``<comments>``, which the
     block walk leaves out), or None. Metadata comes from ``transforms.metadata.html_meta``, so
     trafilatura's metadata pass is off. ``precision``: the favor_precision preset (default: the balanced
     one, measured better on wcxb_dev); ``fast``: without readability/justext fallbacks (~25 % faster;
-    ``transforms.record`` redoes an under-extracted fast pass without it)."""
+    ``transforms.record`` redoes an under-extracted fast pass without it); ``comments``: the comment
+    section extracted (False: trafilatura prunes it unread, which is cheaper)."""
     xml = trafilatura.extract(
         html, output_format="xml", include_links=True, include_images=True, include_tables=True,
-        include_comments=True, with_metadata=False, favor_precision=precision, fast=fast,
+        include_comments=comments, with_metadata=False, favor_precision=precision, fast=fast,
     )
     if not xml:
         return None
