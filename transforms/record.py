@@ -19,8 +19,8 @@ from transforms.boilerplate.classify import Article, classify, is_prose
 from transforms.decode import decode
 from transforms.detect import detect_form
 from transforms.forms.dump_html import markdown_html, text_html
-from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html,
-                                   trafilatura_tree)
+from transforms.forms.html import (WALK_DEPTH, blocks_from_dom, blocks_from_trafilatura, clean_prologue, document_root,
+                                   page_tree, parse_html, trafilatura_tree)
 from transforms.forms.markdown import parse_markdown, tokenize
 from transforms.forms.text import parse_text, split_paragraphs, unwrap_blocks
 from transforms.frontmatter import split_front_matter
@@ -260,18 +260,19 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     more it merged blocks or kept a sidebar, and the DOM run wins."""
     o = options.boilerplate
     html = clean_prologue(html)
-    root = parse_html(html)
+    tree = page_tree(html)   # None where trafilatura refuses the page: then the walk has a tree of its own
+    root = document_root(tree) if tree is not None else parse_html(html)
     raw_blocks = blocks_from_dom(root, WALK_DEPTH)
     dom_blocks = unwrap_blocks(raw_blocks)
     dom = classify(dom_blocks, o)
     cjk = cjk_share("\n".join(b.text for b in dom.body)) >= o.cjk_page_share
     comments = trafilatura_comments(cjk, o)
-    doc = trafilatura_tree(html, o.trafilatura_precision, o.trafilatura_fast, comments)
+    doc = trafilatura_tree(tree, o.trafilatura_precision, o.trafilatura_fast, comments) if tree is not None else None
     traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
     if o.trafilatura_fast and not cjk and under_extracted(traf_blocks, raw_blocks, o):
         # trafilatura's fast pass kept little of a page with much text: its fallbacks decide (a second
         # call, rare; not on a CJK page, where the classifier's article stands anyway)
-        doc = trafilatura_tree(html, o.trafilatura_precision, False, comments)
+        doc = trafilatura_tree(tree, o.trafilatura_precision, False, comments)
         traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
     traf = classify(traf_blocks, o) if traf_blocks else None
     dom_prose = prose_tokens(dom, o)

@@ -1,5 +1,8 @@
 """HTML -> blocks: trafilatura's XML tree, and the plain DOM walk."""
-from transforms.forms.html import blocks_from_dom, blocks_from_trafilatura, clean_prologue, parse_html, trafilatura_tree
+import trafilatura
+
+from transforms.forms.html import (blocks_from_dom, blocks_from_trafilatura, clean_prologue, document_root, page_tree,
+                                   parse_html, trafilatura_tree)
 
 PARA = "这是一段足够长的新闻正文，用来让抽取器认出正文部分。记者在现场看到，很多人排队等候，秩序井然。"
 PAGE = f"""<html><head><title>t</title><style>p{{}}</style></head><body>
@@ -85,3 +88,26 @@ def test_a_long_consent_dialog_is_not_taken_for_the_article():
     rec = extract(_overlay_page(f"<div role='dialog'><h2>Your privacy</h2><p>{CONSENT}</p><p>{CONSENT}</p></div>").encode(),
                   "ferry.html")
     assert "forty passengers" in rec["text"] and "personal data" not in rec["text"]
+
+
+def test_page_tree_gives_trafilatura_what_its_own_parse_gives():
+    """One parse serves trafilatura and the walk: trafilatura's output from our tree equals its output
+    from the page's string (its own ``load_html``), on a page, a fragment and an XHTML page."""
+    xhtml = '<?xml version="1.0" encoding="utf-8"?><html><body><article><p>' + NEWS * 3 + '</p></article></body></html>'
+    for page in (PAGE, _overlay_page(""), xhtml):
+        kw = dict(output_format="xml", include_links=True, include_tables=True, with_metadata=False)
+        assert trafilatura.extract(page_tree(page), **kw) == trafilatura.extract(page, **kw)
+    tree = page_tree(PAGE)
+    assert document_root(tree).tag == "html"
+    texts = [b.text for b in blocks_from_dom(document_root(tree), max_depth=100)]
+    assert texts == [b.text for b in blocks_from_dom(parse_html(PAGE), max_depth=100)]
+
+
+def test_page_tree_refuses_what_trafilatura_refuses():
+    from trafilatura.utils import load_html
+
+    for refused in ("just a sentence, no markup", "<div><p>a</p></div>"):
+        assert load_html(refused) is None and page_tree(refused) is None
+        assert trafilatura_tree(refused) is None
+    kept = "<p>x</p><p>y</p>"
+    assert [c.text for c in page_tree(kept)] == [c.text for c in load_html(kept)] == ["x", "y"]

@@ -17,6 +17,15 @@ def test_display_width_counts_cjk_twice():
     assert display_width("ab中文") == 6
 
 
+def test_display_width_of_ascii_kana_hangul_and_full_width():
+    assert display_width("plain ascii line") == 16
+    assert display_width("") == 0
+    assert display_width("かな カナ") == 9                  # two runs of wide letters and a narrow space
+    assert display_width("한국어 기사") == 11
+    assert display_width("ＡＢ１２ and 中文，标点。") == 8 + 5 + 12
+    assert display_width("café naïve") == 10               # accented Latin is narrow
+
+
 WRAPPED = [
     "文化革命是一场有着极为广泛的群众参与的政治运动。因此，如何理解这种",
     "广泛的群众参与，就成为理解文革的一个重要内容。本文试图从政治心理学的",

@@ -78,7 +78,7 @@ def memo(fn):
     def call(text, *args):
         n = len(text)
         if n <= _MEMO_MAX_CHARS:
-            return cached(text, *args)
+            return cached(text, *args) if args else cached(text)   # (an empty *args costs as much as the lookup)
         return cached_long(text, *args) if n <= _MEMO_LONG_MAX_CHARS else fn(text, *args)
     return call
 

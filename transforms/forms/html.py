@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import threading
 
+import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from transforms.boilerplate.blocks import Block, Image
 from transforms.detect import prologue_end
@@ -36,6 +38,7 @@ _DOM_SKIP = {"script", "style", "noscript", "title", "meta", "link", "template",
 # (cookie and consent panels, newsletter and login pop-ups, share sheets). They sit over the page,
 # not in it; a long consent text was the classifier's densest prose on some pages.
 _DIALOG_ROLES = {"dialog", "alertdialog"}
+_OVERLAY_CANDIDATES = etree.XPath("//dialog | //*[@role] | //*[@aria-modal]")
 # Scripts or comments before <!DOCTYPE>/<html> make lxml put the whole page into <head>.
 # Scripts, comments and styles before the page's start are cut by ``detect.prologue_end`` (linear; the
 # regex ``\A\s*(?:<script\b.*?</script>\s*|...)+(?=<!doctype|<html)`` backtracked exponentially).
@@ -52,10 +55,11 @@ _PARSERS = threading.local()
 
 
 def parse_html(html: str):
-    """The page's lxml tree, parsed once for the DOM walk and the metadata, or None.
+    """The page's lxml tree for the DOM walk and the metadata where ``page_tree`` has none (a page
+    trafilatura refuses, or a caller without trafilatura), or None.
 
-    Plain ``etree`` elements, not ``lxml.html`` ones: those look up a Python element class for
-    every node the walk touches (a quarter of the walk's time). One parser per thread (an lxml
+    Plain ``etree`` elements: ``lxml.html``'s default lookup calls Python for every node the walk
+    touches (a quarter of the walk's time). One parser per thread (an lxml
     parser is not to be shared between threads). An XML declaration is dropped first: lxml refuses
     a str that declares an encoding."""
     parser = getattr(_PARSERS, "parser", None)
@@ -67,21 +71,76 @@ def parse_html(html: str):
         return None
 
 
+def _trafilatura_parser():
+    """Trafilatura's own HTML parser settings (``trafilatura.utils.HTML_PARSER``) with a C-level element
+    class lookup: ``lxml.html``'s default lookup calls back into Python for every element proxy
+    created (~2,300 a page inside trafilatura, ~5 % of a page's CPU). Every element is an
+    ``HtmlElement`` (trafilatura uses no form-element API), comments ``HtmlComment``."""
+    parser = getattr(_PARSERS, "html_parser", None)
+    if parser is None:
+        parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                      remove_comments=True, remove_pis=True)
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+        _PARSERS.html_parser = parser
+    return parser
+
+
+def page_tree(html: str):
+    """The page as ``trafilatura.utils.load_html`` parses a str (its repairs, its bytes fallback and its
+    rejection of what is not HTML), with ``_trafilatura_parser``; None where trafilatura would refuse
+    the page. ``trafilatura.extract`` takes the tree as it is (it works on a copy), so one parse serves
+    trafilatura, the DOM walk and the metadata (``transforms.record.html_article``)."""
+    parser = _trafilatura_parser()
+    beginning = html[:50].lower()
+    html = repair_faulty_html(html, beginning)
+    tree, fallback = None, False
+    try:
+        tree = lxml.html.fromstring(html, parser=parser)
+    except ValueError:       # "Unicode strings with encoding declaration are not supported."
+        tree, fallback = _from_bytes(html, parser), True
+    except Exception:        # noqa: BLE001 -- as trafilatura: an lxml failure is no tree
+        tree = None
+    if (tree is None or len(tree) < 1) and not fallback:
+        tree = _from_bytes(html, parser)
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
+
+
+def _from_bytes(html: str, parser):
+    try:
+        return lxml.html.fromstring(html.encode("utf8", "surrogatepass"), parser=parser)
+    except Exception:        # noqa: BLE001 -- as trafilatura's fromstring_bytes
+        return None
+
+
+def document_root(tree):
+    """The root element of ``tree``'s document (``lxml.html.fromstring`` hands back a fragment's
+    element, not the document's root)."""
+    return tree.getroottree().getroot() if tree is not None else None
+
+
 def clean_prologue(html: str) -> str:
     """Drop scripts, styles and comments that stand before ``<!DOCTYPE>``/``<html>``."""
     end = prologue_end(html, _PAGE_START)
     return html if end is None else html[end:]
 
 
-def trafilatura_tree(html: str, precision: bool = False, fast: bool = True, comments: bool = True):
+def trafilatura_tree(html, precision: bool = False, fast: bool = True, comments: bool = True):
     """One trafilatura call: the XML ``<doc>`` element (with ``<main>``, and ``<comments>``, which the
     block walk leaves out), or None. Metadata comes from ``transforms.metadata.html_meta``, so
     trafilatura's metadata pass is off. ``precision``: the favor_precision preset (default: the balanced
     one, measured better on wcxb_dev); ``fast``: without readability/justext fallbacks (~25 % faster;
     ``transforms.record`` redoes an under-extracted fast pass without it); ``comments``: the comment
-    section extracted (False: trafilatura prunes it unread, which is cheaper)."""
+    section extracted (False: trafilatura prunes it unread, which is cheaper). ``html``: the page, or its
+    ``page_tree`` (parsed once by the caller)."""
+    tree = page_tree(html) if isinstance(html, str) else html
+    if tree is None:
+        return None
     xml = trafilatura.extract(
-        html, output_format="xml", include_links=True, include_images=True, include_tables=True,
+        tree, output_format="xml", include_links=True, include_images=True, include_tables=True,
         include_comments=comments, with_metadata=False, favor_precision=precision, fast=fast,
     )
     if not xml:
@@ -169,6 +228,8 @@ def blocks_from_dom(root, max_depth: int) -> list[Block]:
     text share and DOM path."""
     if root is None:
         return []
+    # Found by one XPath pass, not by reading two attributes of every element (most pages have none).
+    overlays = {el for el in _OVERLAY_CANDIDATES(root) if is_overlay(el)}
     out: list[Block] = []
     acc = InlineText()
     stack: list[int] = []     # ids of the open container elements
@@ -185,7 +246,7 @@ def blocks_from_dom(root, max_depth: int) -> list[Block]:
             return
         for c in el:
             tag = c.tag   # lower case (the HTML parser folds it); a comment's tag is not a str
-            if isinstance(tag, str) and tag not in _DOM_SKIP and not is_overlay(c):
+            if isinstance(tag, str) and tag not in _DOM_SKIP and not (overlays and c in overlays):
                 if tag in _DOM_BREAKS:
                     flush()
                 if tag == "img" and c.get("src"):

@@ -44,6 +44,7 @@ _NAME_DATE = re.compile(rf"^\s*([^\d\s]{{2,10}})\s*{_DATE}\s*$")
 _AFTER_LABEL_STOP = re.compile(rf"(?<!\s)\s*(?:通讯员|实习生|编辑|责编|责任编辑|摄影|来源|校对|审核|{_DATE}|{_COUNT}).*$", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:[、,，;；]|\s+and\s+|\s+)\s*")
 _MAX_LINE = 60
+_EMPHASIS = re.compile(r"^[*_]+|[*_]+$")
 # ``記者林志明／台北報導``, ``记者王刚/北京报道``: label, name, slash, place, 报道.
 _REPORTED = re.compile(rf"^\s*(?:本报|本報|特约|特約)?(?:记者|記者)\s*([{_CJK}]{{2,3}})\s*[/／]\s*[{_CJK}]{{1,8}}(?:报道|報導|电|電)\s*$")
 # A meta line (``2024年12月20日 09:30 来源：示例日报 作者：孙晓梅``) with a labelled author inside it.
@@ -97,7 +98,7 @@ def parse_byline(line) -> str | None:
     if not isinstance(line, str):
         return None
     s = line.strip().replace("\u3000", " ").replace("\xa0", " ")
-    s = re.sub(r"^[*_]+|[*_]+$", "", s).strip()  # **作者：X**
+    s = _EMPHASIS.sub("", s).strip()  # **作者：X**
     if not s or len(s) > _MAX_LINE:
         return None
     m = _BRACKET.match(s)
