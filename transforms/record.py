@@ -267,7 +267,7 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     dom = classify(dom_blocks, o)
     cjk = cjk_share("\n".join(b.text for b in dom.body)) >= o.cjk_page_share
     comments = trafilatura_comments(cjk, o)
-    doc = trafilatura_tree(tree, o.trafilatura_precision, o.trafilatura_fast, comments) if tree is not None else None
+    doc = trafilatura_tree(tree, o.trafilatura_precision, o.trafilatura_fast, comments)
     traf_blocks = unwrap_blocks(blocks_from_trafilatura(doc))
     if o.trafilatura_fast and not cjk and under_extracted(traf_blocks, raw_blocks, o):
         # trafilatura's fast pass kept little of a page with much text: its fallbacks decide (a second

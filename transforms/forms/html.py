@@ -91,7 +91,11 @@ def page_tree(html: str):
     """The page as ``trafilatura.utils.load_html`` parses a str (its repairs, its bytes fallback and its
     rejection of what is not HTML), with ``_trafilatura_parser``; None where trafilatura would refuse
     the page. ``trafilatura.extract`` takes the tree as it is (it works on a copy), so one parse serves
-    trafilatura, the DOM walk and the metadata (``transforms.record.html_article``)."""
+    trafilatura, the DOM walk and the metadata (``transforms.record.html_article``).
+
+    A mirror of ``load_html``, not a call to it: that function parses with trafilatura's module-level
+    parser, which we would otherwise have to re-configure for the whole process;
+    ``tests/transforms/test_forms_html.py`` pins the two to the same trees and the same output."""
     parser = _trafilatura_parser()
     beginning = html[:50].lower()
     html = repair_faulty_html(html, beginning)
@@ -119,7 +123,7 @@ def _from_bytes(html: str, parser):
 def document_root(tree):
     """The root element of ``tree``'s document (``lxml.html.fromstring`` hands back a fragment's
     element, not the document's root)."""
-    return tree.getroottree().getroot() if tree is not None else None
+    return tree.getroottree().getroot()
 
 
 def clean_prologue(html: str) -> str:
@@ -135,7 +139,7 @@ def trafilatura_tree(html, precision: bool = False, fast: bool = True, comments:
     one, measured better on wcxb_dev); ``fast``: without readability/justext fallbacks (~25 % faster;
     ``transforms.record`` redoes an under-extracted fast pass without it); ``comments``: the comment
     section extracted (False: trafilatura prunes it unread, which is cheaper). ``html``: the page, or its
-    ``page_tree`` (parsed once by the caller)."""
+    ``page_tree`` (parsed once by the caller; None where trafilatura refuses the page)."""
     tree = page_tree(html) if isinstance(html, str) else html
     if tree is None:
         return None
