@@ -16,9 +16,9 @@ _MARKS = re.compile(r"[，。；、,;]")
 
 
 # East Asian wide and full-width ranges (Hangul Jamo, CJK, kana, Hangul, compatibility, full-width forms).
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-                   r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
-_WIDE_RUN = re.compile(_WIDE.pattern + "+")
+_WIDE = (r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+           r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_WIDE_RUN = re.compile(_WIDE + "+")
 
 
 def display_width(line: str) -> int:
