@@ -14,8 +14,13 @@ F1(classifier) - F1(trafilatura): the classifier's article stands where the pred
 pages: ``record.trims_edges``), a second regressor (the ``trim`` head) is fitted to F1(trimmed) -
 F1(untrimmed) on those pages; the article stays untrimmed where it predicts a loss of more than
 ``BoilerplateOptions.trim_margin`` (a listing, whose entries are not prose); a page in a no-space
-script is always trimmed (a Chinese dump untrimmed kept its menus). Every dev set weighs
-the same in total.
+script is always trimmed (a Chinese dump untrimmed kept its menus). On an HTML page where
+trafilatura's article is not trimmed, a third regressor (the ``expand`` head, over
+``arbiter.EXPAND_FEATURES``) is fitted to F1(widened) - F1(trafilatura), the widened article being
+trafilatura's widened to its DOM container (``boilerplate.expand``); the widened article is taken
+where it predicts a gain above ``BoilerplateOptions.expand_margin``. The choose and trim heads weigh
+every dev set the same in total; the expand head sees HTML pages outside the no-space scripts only
+(nearly all wcxb_dev), unweighted.
 
 Cross-validation is grouped by site (registered domain), five folds, so no site is in both the
 training and the scored fold; the figures printed are those out-of-fold predictions, per set, form
@@ -67,18 +72,23 @@ _CAPTURE: dict = {}
 
 def _install_capture() -> None:
     import transforms.record as R
-    from transforms.boilerplate.arbiter import features
+    from transforms.boilerplate.arbiter import expand_features, features
+    from transforms.boilerplate.expand import expand_to_container
 
     original = R.arbitrate
 
-    def capture(article, traf_blocks, o, dump=False, *, comments=(), form="html", page_tokens=0):
+    def capture(article, traf_blocks, o, dump=False, *, comments=(), form="html", page_tokens=0, page_blocks=()):
         traf = R.trafilatura_body(traf_blocks, dump)
         com = [b for b in comments if b.image is None and b.text.strip()]
+        x = features(article.body, traf, com, o, form=form, page_tokens=page_tokens)
+        wide = expand_to_container(traf, page_blocks, o.expand_share) if page_blocks else None
         _CAPTURE.update(
-            x=features(article.body, traf, com, o, form=form, page_tokens=page_tokens),
-            ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf),
+            x=x, ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf),
             trim="\n".join(b.text for b in R.trim_edges(traf, article.body, o, dump)))
-        return original(article, traf_blocks, o, dump, comments=comments, form=form, page_tokens=page_tokens)
+        if wide is not None:
+            _CAPTURE.update(expand="\n".join(b.text for b in wide), x_expand=expand_features(x, traf, wide))
+        return original(article, traf_blocks, o, dump, comments=comments, form=form, page_tokens=page_tokens,
+                        page_blocks=page_blocks)
     R.arbitrate = capture
 
 
@@ -132,10 +142,14 @@ def collect(devset: Path, workers: int = 2) -> list[dict]:
             def score(pred: str) -> float:
                 return (scorer.prf(text, pred)[2] + word_f1(text, pred)) / 2
             ours, traf, trim = got["ours"], got["traf"], got["trim"]
-            rows.append(dict(
+            row = dict(
                 set=set_name, form=form, key=_page_key(p), site=site_of(g.get("url"), f"{set_name}:{_page_key(p)}"),
                 page_type=g.get("page_type") or "", x=got["x"],
-                s={"ours": score(ours), "traf": score(traf), "trim": score(trim)}))
+                s={"ours": score(ours), "traf": score(traf), "trim": score(trim)})
+            if "expand" in got:   # an HTML page whose trafilatura article widens to its container
+                row["x_expand"] = got["x_expand"]
+                row["s"]["expand"] = score(got["expand"])
+            rows.append(row)
     cache.write_bytes(pickle.dumps(rows))
     return rows
 
@@ -175,6 +189,21 @@ def _targets(rows: list[dict]):
     return X, y, y_trim, mask
 
 
+def expands(r: dict) -> bool:
+    """The page has a widened article (``boilerplate.expand``: an HTML page) and trafilatura's is not trimmed."""
+    return "expand" in r["s"] and not trims(r)
+
+
+def _expand_targets(rows: list[dict]):
+    """The ``expand`` head's features and target, F1(widened) - F1(trafilatura), on the pages that ``expands``."""
+    import numpy as np
+
+    idx = np.array([i for i, r in enumerate(rows) if expands(r)], dtype=int)
+    X = np.array([rows[i]["x_expand"] for i in idx], dtype=float).reshape(len(idx), -1)
+    y = np.array([rows[i]["s"]["expand"] - rows[i]["s"]["traf"] for i in idx])
+    return idx, X, y
+
+
 def _weights(rows: list[dict]):
     """Every dev set weighs the same in total (wcxb_dev has ten times the pages of the Chinese sets)."""
     import numpy as np
@@ -186,7 +215,7 @@ def _weights(rows: list[dict]):
 
 
 def cross_validate(rows: list[dict], folds: int = 5) -> list[str]:
-    """Out-of-fold choices ("ours", "trim", "traf"), five folds grouped by site."""
+    """Out-of-fold choices ("ours", "trim", "traf", "expand"), five folds grouped by site."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
@@ -198,17 +227,33 @@ def cross_validate(rows: list[dict], folds: int = 5) -> list[str]:
     X, y, y_trim, mask = _targets(rows)
     w = _weights(rows)
     groups = np.array([r["site"] for r in rows])
-    pred, pred_trim = np.zeros(len(rows)), np.zeros(len(rows))
+    e_idx, Xe, ye = _expand_targets(rows)
+    e_at = {int(i): k for k, i in enumerate(e_idx)}
+    pred, pred_trim, pred_expand = np.zeros(len(rows)), np.zeros(len(rows)), np.full(len(rows), -np.inf)
     for tr, te in GroupKFold(folds).split(X, y, groups):
         pred[te] = _regressor().fit(X[tr], y[tr], sample_weight=w[tr]).predict(X[te])
         m = tr[mask[tr]]
         pred_trim[te] = _regressor().fit(X[m], y_trim[m], sample_weight=w[m]).predict(X[te])
+        e_tr = [e_at[i] for i in tr if i in e_at]
+        e_te = [e_at[i] for i in te if i in e_at]
+        if e_tr and e_te:
+            pred_expand[e_idx[e_te]] = _regressor().fit(Xe[e_tr], ye[e_tr]).predict(Xe[e_te])
     cjk = X[:, FEATURES.index("cjk")]
 
     def choice(i: int) -> str:   # as record.arbitrate decides
         trim, gain = trim_choice(bool(mask[i]), cjk[i], pred[i], lambda: pred_trim[i], o)
-        return "ours" if gain > o.arbiter_margin else "trim" if trim else "traf"
+        if gain > o.arbiter_margin:
+            return "ours"
+        if trim:
+            return "trim"
+        return "expand" if pred_expand[i] > o.expand_margin else "traf"
     return [choice(i) for i in range(len(rows))]
+
+
+def choices(r: dict) -> list[str]:
+    """The candidates the job can pick on this page: the classifier's article, trafilatura's, and its
+    trimmed (``trims``) or widened (``expands``) version."""
+    return ["ours", "traf"] + (["trim"] if trims(r) else []) + (["expand"] if expands(r) else [])
 
 
 def picked(r: dict, chose: str) -> float:
@@ -228,8 +273,7 @@ def report(rows: list[dict], chose: list[str]) -> str:
         m = sum(picked(rows[i], chose[i]) for i in idx) / n
         t = sum(rows[i]["s"]["traf"] for i in idx) / n   # trafilatura untouched: the floor
         o = sum(rows[i]["s"]["ours"] for i in idx) / n
-        best = sum(max(rows[i]["s"].values()) if trims(rows[i]) else max(rows[i]["s"]["ours"], rows[i]["s"]["traf"])
-                   for i in idx) / n
+        best = sum(max(rows[i]["s"][c] for c in choices(rows[i])) for i in idx) / n
         flag = "  <- below trafilatura" if m < t - 0.01 else ""
         lines.append(f"{'/'.join(x for x in g if x):<34} {n:>5} {m:>7.3f} {t:>7.3f} {o:>7.3f} {best:>7.3f}{flag}")
     return "\n".join(lines)
@@ -252,14 +296,17 @@ def export(model, features: list[str]) -> dict:
 def fit_all(rows: list[dict]) -> dict:
     import numpy as np
 
-    from transforms.boilerplate.arbiter import FEATURES, TreeModel
+    from transforms.boilerplate.arbiter import EXPAND_FEATURES, FEATURES, TreeModel
 
     X, y, y_trim, mask = _targets(rows)
     w = _weights(rows)
+    _, Xe, ye = _expand_targets(rows)
     out = {"features": list(FEATURES)}
-    for head, (Xh, yh, wh) in {"choose": (X, y, w), "trim": (X[mask], y_trim[mask], w[mask])}.items():
+    heads = {"choose": (X, y, w, FEATURES), "trim": (X[mask], y_trim[mask], w[mask], FEATURES),
+             "expand": (Xe, ye, None, EXPAND_FEATURES)}
+    for head, (Xh, yh, wh, names) in heads.items():
         model = _regressor().fit(Xh, yh, sample_weight=wh)
-        spec = export(model, list(FEATURES))
+        spec = export(model, list(names))
         ours = np.array([TreeModel(spec).predict(list(x)) for x in Xh])   # the JSON trees predict what scikit-learn does
         assert np.allclose(ours, model.predict(Xh), atol=1e-6), "exported trees disagree with scikit-learn"
         out[head] = spec

@@ -71,6 +71,8 @@ class BoilerplateOptions:
     superset_tie_ratio: float = 1.3    # ... with at most this multiple of them (a tie on the dev sets)
     trim_trafilatura_edges: bool = True  # dumps, CJK pages: trafilatura's article loses edge lines the classifier cut too,
     trim_margin: float = -0.02         # ... unless the model's trim head predicts trimming loses more than this F1 (a listing)
+    expand_share: float = 0.8          # HTML: trafilatura's article widened to the deepest container holding this share of it ...
+    expand_margin: float = 0.05        # ... where the model's expand head predicts a gain above this F1 (boilerplate.expand)
     dump_trafilatura: bool = True      # text/Markdown dumps: ask trafilatura too (the dump made minimal HTML)
 
 

@@ -13,9 +13,11 @@ import re
 from dataclasses import replace
 
 from transforms.boilerplate import signals as sg
-from transforms.boilerplate.arbiter import FEATURES, bag, cjk_share, cut_from, features, keep_classifier, load_model
+from transforms.boilerplate.arbiter import (FEATURES, bag, cjk_share, cut_from, expand_features, features, keep_classifier,
+                                            load_model)
 from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
+from transforms.boilerplate.expand import expand_to_container
 from transforms.decode import decode
 from transforms.detect import detect_form
 from transforms.forms.dump_html import markdown_html, text_html
@@ -151,11 +153,14 @@ def form_name(form: str) -> str:
 
 
 def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions, dump: bool = False, *,
-              comments: list[Block] = (), form: str = "html", page_tokens: int = 0) -> Article:
+              comments: list[Block] = (), form: str = "html", page_tokens: int = 0,
+              page_blocks: list[Block] = ()) -> Article:
     """The classifier's article, or trafilatura's whole result (``transforms.boilerplate.arbiter``):
     the shipped model decides where there is one (``o.arbiter_model``), else the hand-set rule
     ``keep_classifier``. ``comments``: trafilatura's comment section, one of the model's inputs.
-    Whether trafilatura's article is trimmed: ``trims_edges``, then ``trim_choice``."""
+    Whether trafilatura's article is trimmed: ``trims_edges``, then ``trim_choice``. On an HTML page
+    (``page_blocks``: its DOM blocks, with container paths) an untrimmed article of trafilatura's is
+    widened to its container (``boilerplate.expand``) where the model's expand head predicts a gain."""
     traf_body = trafilatura_body(traf_blocks, dump)
     comment_body = [b for b in comments if b.image is None and b.text.strip()]
     model = load_model("arbiter_model") if o.arbiter_model else None
@@ -172,6 +177,10 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
         return article
     if trim:
         traf_body = trim_edges(traf_body, article.body, o, dump)
+    elif model is not None and model.expand is not None and page_blocks:
+        wide = expand_to_container(traf_body, page_blocks, o.expand_share)
+        if wide is not None and model.expand.predict(expand_features(x, traf_body, wide)) > o.expand_margin:
+            traf_body = wide
     return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
                    dropped=article.dropped)
 
@@ -281,7 +290,7 @@ def html_article(html: str, options: ExtractOptions) -> tuple[Article, list[Bloc
     else:
         article, blocks = dom, dom_blocks
     article = arbitrate(article, traf_blocks, o, comments=unwrap_blocks(blocks_from_trafilatura(doc, "comments")),
-                        form="html", page_tokens=sum(sg.tokens(b.text) for b in raw_blocks))
+                        form="html", page_tokens=sum(sg.tokens(b.text) for b in raw_blocks), page_blocks=dom_blocks)
     fields = html_metadata(html, options, doc=root, lines=[b.text for b in raw_blocks if b.text])
     return article, blocks, fields
 

@@ -121,6 +121,19 @@ FEATURES = (
     "log_comments", "comments_ratio", "comments_prose", "log_page", "traf_page_share", "ours_page_share",
     "extra_share", "ours_only_share",
 )
+# The ``expand`` head's inputs: ``FEATURES`` and how much the widened article adds (``boilerplate.expand``).
+EXPAND_FEATURES = FEATURES + ("log_expand_ratio",)
+
+
+def expand_features(x: list[float], traf: list, wide: list) -> list[float]:
+    """``EXPAND_FEATURES`` of a page: its ``features`` ``x`` and the log ratio of the widened
+    article's tokens (``wide``) to trafilatura's (``traf``)."""
+    import math
+    from transforms.boilerplate import signals as sg
+
+    nt = sum(sg.tokens(b.text) for b in traf)
+    nw = sum(sg.tokens(b.text) for b in wide)
+    return [*x, math.log((nw + 1) / (nt + 1))]
 
 
 def _shape(blocks, o) -> tuple[int, float, float, float, int]:
@@ -209,14 +222,19 @@ class ArbiterModel:
     article is predicted to be than trafilatura's (trimmed where ``record.trims_edges``) on this page.
     ``trim`` (None in a model without it): on a page where trafilatura's article is trimmed, how much
     better the trimmed article is predicted to be than the untrimmed one: trimming to the prose drops
-    a listing's entries, which hold little prose."""
+    a listing's entries, which hold little prose. ``expand`` (None in a model without it): on an HTML
+    page where trafilatura's article stands untrimmed, how much better its widening to its DOM
+    container (``boilerplate.expand``) is predicted to be, over ``EXPAND_FEATURES``."""
 
     def __init__(self, spec: dict):
         if list(spec["features"]) != list(FEATURES):
             raise ValueError("arbiter model was trained on other features; retrain it (benchmarks/train_arbiter.py)")
+        if spec.get("expand") and list(spec["expand"]["features"]) != list(EXPAND_FEATURES):
+            raise ValueError("arbiter model's expand head was trained on other features; retrain it (benchmarks/train_arbiter.py)")
         self.version = spec.get("version", "")
         self.choose = TreeModel(spec["choose"])
         self.trim = TreeModel(spec["trim"]) if spec.get("trim") else None
+        self.expand = TreeModel(spec["expand"]) if spec.get("expand") else None
 
 
 _MODELS: dict = {}

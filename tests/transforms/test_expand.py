@@ -1,0 +1,90 @@
+"""Trafilatura's article widened to its DOM container (``transforms.boilerplate.expand``), and the
+arbiter's expand head that decides whether the widened article is taken."""
+from __future__ import annotations
+
+import pytest
+
+from transforms.boilerplate.arbiter import EXPAND_FEATURES, FEATURES, ArbiterModel, load_model
+from transforms.boilerplate.blocks import Block
+from transforms.boilerplate.classify import Article
+from transforms.boilerplate.expand import expand_to_container
+from transforms.options import DEFAULT_OPTIONS
+
+O = DEFAULT_OPTIONS.boilerplate
+
+NAV = [Block("Home", "item", link_chars=4, path=(1, 2)), Block("Events", "item", link_chars=6, path=(1, 2))]
+INTRO = Block("Every workshop of the spring season at the city library, with its date and room.", path=(1, 3))
+# one card per entry: a container of its own (5, 6, ...) inside the listing's container (3)
+ENTRIES = [b for i in range(6) for b in (
+    Block(f"Workshop {i + 1}: printing and binding for beginners", "heading", link_chars=40, path=(1, 3, 5 + i)),
+    Block(f"Saturday {i + 1} May, room {i + 2}, free with a library card.", path=(1, 3, 5 + i)))]
+FOOTER = Block("Copyright the city library. All rights reserved.", path=(1, 4))
+PAGE = [*NAV, INTRO, *ENTRIES, FOOTER]
+
+
+def _texts(blocks):
+    return [b.text for b in blocks]
+
+
+def test_widens_to_the_container_that_holds_trafilaturas_entries():
+    # trafilatura kept the intro and two of the six entries (its own blocks: no paths, same text)
+    traf = [Block(INTRO.text), Block(ENTRIES[0].text, "heading"), Block(ENTRIES[1].text), Block(ENTRIES[2].text, "heading")]
+    wide = expand_to_container(traf, PAGE)
+    assert _texts(wide) == _texts([INTRO, *ENTRIES])     # every entry, in page order; no menu, no footer
+
+
+def test_widens_no_further_than_the_deepest_container_holding_most_of_it():
+    traf = [Block(ENTRIES[0].text), Block(ENTRIES[1].text)]   # one card: its container is the card
+    assert expand_to_container(traf, PAGE) is None        # the same text: nothing to widen
+    traf = [Block(ENTRIES[0].text), Block(ENTRIES[1].text), Block(ENTRIES[3].text)]   # two cards: the listing
+    assert _texts(expand_to_container(traf, PAGE)) == _texts([INTRO, *ENTRIES])
+
+
+def test_trafilatura_text_outside_the_container_stays():
+    traf = [Block(INTRO.text), *[Block(b.text) for b in ENTRIES[:8]], Block(FOOTER.text)]
+    wide = expand_to_container(traf, PAGE)
+    assert _texts(wide) == _texts([INTRO, *ENTRIES, FOOTER])
+
+
+def test_nothing_found_on_the_page_gives_none():
+    assert expand_to_container([Block("Text the DOM walk never saw.")], PAGE) is None
+    assert expand_to_container([Block(INTRO.text)], [Block(INTRO.text)]) is None   # a block without a path
+    assert expand_to_container([], PAGE) is None
+
+
+def _constant(value: float) -> dict:
+    return {"baseline": value, "trees": [[[-1, 0.0, 0, 0, 0.0]]]}
+
+
+def test_expand_head_decides_whether_the_widened_article_is_taken(monkeypatch):
+    import transforms.boilerplate.arbiter as arbiter
+    from transforms.record import arbitrate
+
+    traf = [Block(INTRO.text), Block(ENTRIES[0].text, "heading"), Block(ENTRIES[1].text), Block(ENTRIES[2].text, "heading")]
+    ours = Article(body=[INTRO], header=[])
+
+    def decide(expand: float) -> list[str]:
+        spec = {"features": list(FEATURES), "choose": _constant(-0.5), "trim": _constant(0.0),
+                "expand": dict(_constant(expand), features=list(EXPAND_FEATURES))}
+        monkeypatch.setitem(arbiter._MODELS, "arbiter_model", ArbiterModel(spec))
+        return _texts(arbitrate(ours, traf, O, form="html", page_tokens=120, page_blocks=PAGE).body)
+
+    assert decide(O.expand_margin + 0.1) == _texts([INTRO, *ENTRIES])   # a gain predicted: widened
+    assert decide(O.expand_margin - 0.1) == _texts(traf)                # not enough: trafilatura's as it is
+    # a dump has no DOM paths: nothing is widened however high the head predicts
+    spec = {"features": list(FEATURES), "choose": _constant(-0.5), "trim": _constant(-1.0),
+            "expand": dict(_constant(1.0), features=list(EXPAND_FEATURES))}
+    monkeypatch.setitem(arbiter._MODELS, "arbiter_model", ArbiterModel(spec))
+    assert _texts(arbitrate(ours, traf, O, dump=True, form="text", page_tokens=120).body) == _texts(traf)
+
+
+def test_expand_head_trained_on_other_features_is_refused():
+    spec = {"features": list(FEATURES), "choose": _constant(0.0),
+            "expand": dict(_constant(0.0), features=list(FEATURES))}
+    with pytest.raises(ValueError, match="retrain"):
+        ArbiterModel(spec)
+
+
+def test_shipped_model_has_an_expand_head():
+    model = load_model("arbiter_model")
+    assert model.expand is not None and len(model.expand.trees) > 10

@@ -1,0 +1,53 @@
+"""Widen trafilatura's article on an HTML page to the DOM container that holds it.
+
+On a listing, a collection or a service page trafilatura often keeps a few of the entries (or
+sections) of the page's main container and drops the rest: the entries are short, link-led and
+hold little prose, which is what its heuristics discard. The DOM walk (``forms.html.blocks_from_dom``)
+gives every block its container path, so the container that holds most of trafilatura's text is
+known, and the other blocks in it are the entries it dropped.
+
+``expand_to_container`` finds the deepest container holding at least ``share`` of the tokens of
+trafilatura's blocks (matched to DOM blocks by their whitespace-normalised text) and returns every
+text block of it, in page order, plus trafilatura's blocks outside it. Whether the widened article
+replaces trafilatura's is decided per page by the arbiter model's ``expand`` head (it loses on a
+product page, where the container also holds the "viewed also" carousel, and on a forum), fitted
+and cross-validated by site in ``benchmarks/train_arbiter.py``.
+
+Written by hand: it is a walk over the block list the job already has (no library segments a page
+by the container paths of its own DOM walk), linear in the number of blocks.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from transforms.boilerplate import signals as sg
+from transforms.boilerplate.blocks import Block
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def expand_to_container(traf_body: list[Block], page_blocks: list[Block], share: float = 0.8) -> list[Block] | None:
+    """Trafilatura's article widened to the deepest DOM container holding ``share`` of its tokens
+    (see the module docstring), or None where none of its blocks is found on the page or the
+    widened article is the same text."""
+    lines = {_norm(b.text) for b in traf_body if b.text.strip()}
+    held: Counter = Counter()   # container path prefix -> tokens of trafilatura's blocks under it
+    total = 0
+    for b in page_blocks:
+        if b.path and b.image is None and _norm(b.text) in lines:
+            n = sg.tokens(b.text)
+            total += n
+            p = b.path
+            for depth in range(1, len(p) + 1):
+                held[p[:depth]] += n
+    if not total:
+        return None
+    best = max((p for p, n in held.items() if n >= share * total), key=len)   # nested: one per depth
+    depth = len(best)
+    out = [b for b in page_blocks
+           if b.image is None and b.text.strip() and (b.path[:depth] == best or _norm(b.text) in lines)]
+    if [b.text for b in out] == [b.text for b in traf_body]:
+        return None
+    return out
