@@ -14,13 +14,14 @@ F1(classifier) - F1(trafilatura): the classifier's article stands where the pred
 pages: ``record.trims_edges``), a second regressor (the ``trim`` head) is fitted to F1(trimmed) -
 F1(untrimmed) on those pages; the article stays untrimmed where it predicts a loss of more than
 ``BoilerplateOptions.trim_margin`` (a listing, whose entries are not prose); a page in a no-space
-script is always trimmed (a Chinese dump untrimmed kept its menus). On an HTML page where
-trafilatura's article is not trimmed, a third regressor (the ``expand`` head, over
-``arbiter.EXPAND_FEATURES``) is fitted to F1(widened) - F1(trafilatura), the widened article being
-trafilatura's widened to its DOM container (``boilerplate.expand``); the widened article is taken
-where it predicts a gain above ``BoilerplateOptions.expand_margin``. The choose and trim heads weigh
-every dev set the same in total; the expand head sees HTML pages outside the no-space scripts only
-(nearly all wcxb_dev), unweighted.
+script is always trimmed (a Chinese dump untrimmed kept its menus). Where the page has a widened
+candidate (``record.widened``: on an HTML page trafilatura's article widened to its DOM container, on
+a Markdown dump its trimmed article with the gaps between its blocks filled; ``boilerplate.expand``),
+a third regressor per form (the ``expand`` heads, over ``arbiter.EXPAND_FEATURES``) is fitted to F1(widened) -
+F1(trafilatura's article, trimmed where ``trims``); the widened article is taken where it predicts a
+gain above ``BoilerplateOptions.expand_margin``. The choose and trim heads weigh every dev set the
+same in total; the expand head sees pages outside the no-space scripts only (nearly all wcxb_dev),
+unweighted.
 
 Cross-validation is grouped by site (registered domain), five folds, so no site is in both the
 training and the scored fold; the figures printed are those out-of-fold predictions, per set, form
@@ -73,7 +74,6 @@ _CAPTURE: dict = {}
 def _install_capture() -> None:
     import transforms.record as R
     from transforms.boilerplate.arbiter import expand_features, features
-    from transforms.boilerplate.expand import expand_to_container
 
     original = R.arbitrate
 
@@ -81,12 +81,15 @@ def _install_capture() -> None:
         traf = R.trafilatura_body(traf_blocks, dump)
         com = [b for b in comments if b.image is None and b.text.strip()]
         x = features(article.body, traf, com, o, form=form, page_tokens=page_tokens)
-        wide = expand_to_container(traf, page_blocks, o.expand_share) if page_blocks else None
+        cjk = R.cjk_share("\n".join(b.text for b in article.body or traf))
+        trimmed = R.trims_edges(dump, cjk, o)   # the widened article is trafilatura's as the job has it
+        base = R.trim_edges(traf, article.body, o, dump) if trimmed else traf
+        wide = R.widened(base, page_blocks, o, form=form, trimmed=trimmed, cjk=cjk)
         _CAPTURE.update(
             x=x, ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf),
             trim="\n".join(b.text for b in R.trim_edges(traf, article.body, o, dump)))
         if wide is not None:
-            _CAPTURE.update(expand="\n".join(b.text for b in wide), x_expand=expand_features(x, traf, wide))
+            _CAPTURE.update(expand="\n".join(b.text for b in wide), x_expand=expand_features(x, base, wide))
         return original(article, traf_blocks, o, dump, comments=comments, form=form, page_tokens=page_tokens,
                         page_blocks=page_blocks)
     R.arbitrate = capture
@@ -146,7 +149,7 @@ def collect(devset: Path, workers: int = 2) -> list[dict]:
                 set=set_name, form=form, key=_page_key(p), site=site_of(g.get("url"), f"{set_name}:{_page_key(p)}"),
                 page_type=g.get("page_type") or "", x=got["x"],
                 s={"ours": score(ours), "traf": score(traf), "trim": score(trim)})
-            if "expand" in got:   # an HTML page whose trafilatura article widens to its container
+            if "expand" in got:   # a page with a widened candidate (record.widened)
                 row["x_expand"] = got["x_expand"]
                 row["s"]["expand"] = score(got["expand"])
             rows.append(row)
@@ -190,17 +193,18 @@ def _targets(rows: list[dict]):
 
 
 def expands(r: dict) -> bool:
-    """The page has a widened article (``boilerplate.expand``: an HTML page) and trafilatura's is not trimmed."""
-    return "expand" in r["s"] and not trims(r)
+    """The page has a widened article (``record.widened``: an HTML page, a Markdown dump)."""
+    return "expand" in r["s"]
 
 
-def _expand_targets(rows: list[dict]):
-    """The ``expand`` head's features and target, F1(widened) - F1(trafilatura), on the pages that ``expands``."""
+def _expand_targets(rows: list[dict], form: str):
+    """The ``form``'s expand head's features and target, F1(widened) - F1(trafilatura's article as
+    ``traf_score`` has it: trimmed on a dump), on the pages of that form that ``expands``."""
     import numpy as np
 
-    idx = np.array([i for i, r in enumerate(rows) if expands(r)], dtype=int)
+    idx = np.array([i for i, r in enumerate(rows) if expands(r) and r["form"] == form], dtype=int)
     X = np.array([rows[i]["x_expand"] for i in idx], dtype=float).reshape(len(idx), -1)
-    y = np.array([rows[i]["s"]["expand"] - rows[i]["s"]["traf"] for i in idx])
+    y = np.array([rows[i]["s"]["expand"] - traf_score(rows[i]) for i in idx])
     return idx, X, y
 
 
@@ -219,7 +223,7 @@ def cross_validate(rows: list[dict], folds: int = 5) -> list[str]:
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    from transforms.boilerplate.arbiter import FEATURES
+    from transforms.boilerplate.arbiter import FEATURES, ArbiterModel
     from transforms.options import DEFAULT_OPTIONS
     from transforms.record import trim_choice
 
@@ -227,26 +231,27 @@ def cross_validate(rows: list[dict], folds: int = 5) -> list[str]:
     X, y, y_trim, mask = _targets(rows)
     w = _weights(rows)
     groups = np.array([r["site"] for r in rows])
-    e_idx, Xe, ye = _expand_targets(rows)
-    e_at = {int(i): k for k, i in enumerate(e_idx)}
+    expand = {form: _expand_targets(rows, form) for form in ArbiterModel.EXPAND_HEADS}
     pred, pred_trim, pred_expand = np.zeros(len(rows)), np.zeros(len(rows)), np.full(len(rows), -np.inf)
     for tr, te in GroupKFold(folds).split(X, y, groups):
         pred[te] = _regressor().fit(X[tr], y[tr], sample_weight=w[tr]).predict(X[te])
         m = tr[mask[tr]]
         pred_trim[te] = _regressor().fit(X[m], y_trim[m], sample_weight=w[m]).predict(X[te])
-        e_tr = [e_at[i] for i in tr if i in e_at]
-        e_te = [e_at[i] for i in te if i in e_at]
-        if e_tr and e_te:
-            pred_expand[e_idx[e_te]] = _regressor().fit(Xe[e_tr], ye[e_tr]).predict(Xe[e_te])
+        for e_idx, Xe, ye in expand.values():   # one head per form, as the job has them
+            e_tr, e_te = np.isin(e_idx, tr), np.isin(e_idx, te)
+            if e_tr.any() and e_te.any():
+                pred_expand[e_idx[e_te]] = _regressor().fit(Xe[e_tr], ye[e_tr]).predict(Xe[e_te])
     cjk = X[:, FEATURES.index("cjk")]
 
     def choice(i: int) -> str:   # as record.arbitrate decides
         trim, gain = trim_choice(bool(mask[i]), cjk[i], pred[i], lambda: pred_trim[i], o)
         if gain > o.arbiter_margin:
             return "ours"
-        if trim:
-            return "trim"
-        return "expand" if pred_expand[i] > o.expand_margin else "traf"
+        if trim != bool(mask[i]):   # the trim head left a trimmed page's article whole: not widened
+            return "traf"
+        if pred_expand[i] > o.expand_margin:
+            return "expand"
+        return "trim" if trim else "traf"
     return [choice(i) for i in range(len(rows))]
 
 
@@ -296,14 +301,15 @@ def export(model, features: list[str]) -> dict:
 def fit_all(rows: list[dict]) -> dict:
     import numpy as np
 
-    from transforms.boilerplate.arbiter import EXPAND_FEATURES, FEATURES, TreeModel
+    from transforms.boilerplate.arbiter import EXPAND_FEATURES, FEATURES, ArbiterModel, TreeModel
 
     X, y, y_trim, mask = _targets(rows)
     w = _weights(rows)
-    _, Xe, ye = _expand_targets(rows)
     out = {"features": list(FEATURES)}
-    heads = {"choose": (X, y, w, FEATURES), "trim": (X[mask], y_trim[mask], w[mask], FEATURES),
-             "expand": (Xe, ye, None, EXPAND_FEATURES)}
+    heads = {"choose": (X, y, w, FEATURES), "trim": (X[mask], y_trim[mask], w[mask], FEATURES)}
+    for form, key in ArbiterModel.EXPAND_HEADS.items():
+        _, Xe, ye = _expand_targets(rows, form)
+        heads[key] = (Xe, ye, None, EXPAND_FEATURES)
     for head, (Xh, yh, wh, names) in heads.items():
         model = _regressor().fit(Xh, yh, sample_weight=wh)
         spec = export(model, list(names))

@@ -73,6 +73,7 @@ class BoilerplateOptions:
     trim_margin: float = -0.02         # ... unless the model's trim head predicts trimming loses more than this F1 (a listing)
     expand_share: float = 0.8          # HTML: trafilatura's article widened to the deepest container holding this share of it ...
     expand_margin: float = 0.05        # ... where the model's expand head predicts a gain above this F1 (boilerplate.expand)
+    expand_gap: int = 10               # a Markdown dump: its trimmed article's gaps of at most this many blocks filled (same head)
     dump_trafilatura: bool = True      # text/Markdown dumps: ask trafilatura too (the dump made minimal HTML)
 
 

@@ -17,7 +17,7 @@ from transforms.boilerplate.arbiter import (FEATURES, bag, cjk_share, cut_from, 
                                             load_model)
 from transforms.boilerplate.blocks import Block
 from transforms.boilerplate.classify import Article, classify, is_prose
-from transforms.boilerplate.expand import expand_to_container
+from transforms.boilerplate.expand import expand_to_container, fill_span
 from transforms.decode import decode
 from transforms.detect import detect_form
 from transforms.forms.dump_html import markdown_html, text_html
@@ -143,7 +143,7 @@ def parse_form(text: str, form: str, options: ExtractOptions) -> tuple[Article, 
         traf_blocks = split_paragraphs(unwrap_blocks(blocks_from_trafilatura(doc)), options.limits.split_line_tokens)
         article = arbitrate(article, traf_blocks, o, dump=True,
                             comments=unwrap_blocks(blocks_from_trafilatura(doc, "comments")), form=form_name(form),
-                            page_tokens=sum(sg.tokens(b.text) for b in blocks))
+                            page_tokens=sum(sg.tokens(b.text) for b in blocks), page_blocks=blocks)
     return article, blocks, fields
 
 
@@ -158,9 +158,9 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
     """The classifier's article, or trafilatura's whole result (``transforms.boilerplate.arbiter``):
     the shipped model decides where there is one (``o.arbiter_model``), else the hand-set rule
     ``keep_classifier``. ``comments``: trafilatura's comment section, one of the model's inputs.
-    Whether trafilatura's article is trimmed: ``trims_edges``, then ``trim_choice``. On an HTML page
-    (``page_blocks``: its DOM blocks, with container paths) an untrimmed article of trafilatura's is
-    widened to its container (``boilerplate.expand``) where the model's expand head predicts a gain."""
+    Whether trafilatura's article is trimmed: ``trims_edges``, then ``trim_choice``. ``page_blocks``:
+    the page's blocks (an HTML page's DOM blocks, with container paths); trafilatura's article is
+    widened over them (``widened``) where the model's expand head predicts a gain."""
     traf_body = trafilatura_body(traf_blocks, dump)
     comment_body = [b for b in comments if b.image is None and b.text.strip()]
     model = load_model("arbiter_model") if o.arbiter_model else None
@@ -177,12 +177,30 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
         return article
     if trim:
         traf_body = trim_edges(traf_body, article.body, o, dump)
-    elif model is not None and model.expand is not None and page_blocks:
-        wide = expand_to_container(traf_body, page_blocks, o.expand_share)
-        if wide is not None and model.expand.predict(expand_features(x, traf_body, wide)) > o.expand_margin:
+    head = model.expand_head(form) if model is not None else None
+    if head is not None:
+        wide = widened(traf_body, page_blocks, o, form=form, trimmed=trim, cjk=cjk)
+        if wide is not None and head.predict(expand_features(x, traf_body, wide)) > o.expand_margin:
             traf_body = wide
     return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
                    dropped=article.dropped)
+
+
+def widened(traf_body: list[Block], page_blocks: list[Block], o: BoilerplateOptions, *, form: str, trimmed: bool,
+            cjk: float) -> list[Block] | None:
+    """Trafilatura's article (as ``arbitrate`` has it, ``trimmed`` or not) widened over the page's
+    blocks (``boilerplate.expand``), or None where the page gets no widened candidate: an HTML page's
+    untrimmed article to its DOM container, a Markdown dump's trimmed article over the gaps between
+    its blocks. Not on a page in a no-space script (the classifier's ground) and not on a text dump
+    (filling its gaps lowered mean word F1 on every wcxb page type: the lines trafilatura dropped
+    between its own are the dump's menus and teasers)."""
+    if not page_blocks or cjk >= o.cjk_page_share:
+        return None
+    if form == "html" and not trimmed:
+        return expand_to_container(traf_body, page_blocks, o.expand_share)
+    if form == "markdown" and trimmed:
+        return fill_span(traf_body, page_blocks, o.expand_gap)
+    return None
 
 
 def trim_choice(trim: bool, cjk: float, gain: float, trim_gain, o: BoilerplateOptions) -> tuple[bool, float]:

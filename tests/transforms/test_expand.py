@@ -65,26 +65,82 @@ def test_expand_head_decides_whether_the_widened_article_is_taken(monkeypatch):
 
     def decide(expand: float) -> list[str]:
         spec = {"features": list(FEATURES), "choose": _constant(-0.5), "trim": _constant(0.0),
-                "expand": dict(_constant(expand), features=list(EXPAND_FEATURES))}
+                "expand": dict(_constant(expand), features=list(EXPAND_FEATURES)),
+                "expand_markdown": dict(_constant(-1.0), features=list(EXPAND_FEATURES))}
         monkeypatch.setitem(arbiter._MODELS, "arbiter_model", ArbiterModel(spec))
         return _texts(arbitrate(ours, traf, O, form="html", page_tokens=120, page_blocks=PAGE).body)
 
     assert decide(O.expand_margin + 0.1) == _texts([INTRO, *ENTRIES])   # a gain predicted: widened
     assert decide(O.expand_margin - 0.1) == _texts(traf)                # not enough: trafilatura's as it is
+    # the Markdown head decides on a Markdown dump (here -1.0: never), the html head is not asked
+    md = _texts(arbitrate(ours, traf, O, dump=True, form="markdown", page_tokens=120, page_blocks=DUMP).body)
+    assert md != _texts(DUMP[2:9]) and len(md) <= len(traf)
     # a dump has no DOM paths: nothing is widened however high the head predicts
     spec = {"features": list(FEATURES), "choose": _constant(-0.5), "trim": _constant(-1.0),
-            "expand": dict(_constant(1.0), features=list(EXPAND_FEATURES))}
+            "expand": dict(_constant(1.0), features=list(EXPAND_FEATURES)),
+            "expand_markdown": dict(_constant(1.0), features=list(EXPAND_FEATURES))}
     monkeypatch.setitem(arbiter._MODELS, "arbiter_model", ArbiterModel(spec))
     assert _texts(arbitrate(ours, traf, O, dump=True, form="text", page_tokens=120).body) == _texts(traf)
 
 
 def test_expand_head_trained_on_other_features_is_refused():
-    spec = {"features": list(FEATURES), "choose": _constant(0.0),
-            "expand": dict(_constant(0.0), features=list(FEATURES))}
-    with pytest.raises(ValueError, match="retrain"):
-        ArbiterModel(spec)
+    for key in ("expand", "expand_markdown"):
+        spec = {"features": list(FEATURES), "choose": _constant(0.0), key: dict(_constant(0.0), features=list(FEATURES))}
+        with pytest.raises(ValueError, match="retrain"):
+            ArbiterModel(spec)
 
 
 def test_shipped_model_has_an_expand_head():
     model = load_model("arbiter_model")
-    assert model.expand is not None and len(model.expand.trees) > 10
+    assert {"html", "markdown"} <= set(model.expand) and all(len(h.trees) > 10 for h in model.expand.values())
+
+
+# --- a Markdown dump: no DOM, the gaps between trafilatura's blocks are filled ----------------------
+
+DUMP = [Block("[Home](/) [Events](/events)"), Block("# Spring workshops", "heading"), INTRO,
+        *[Block(b.text, b.kind) for b in ENTRIES], Block("Related: [Summer camps](/camps)"), *[Block(f"Menu entry {i}") for i in range(12)],
+        Block("A closing note on the workshops, the rooms and the library cards that everyone needs.")]
+
+
+def test_fill_span_adds_the_blocks_between_trafilaturas_and_nothing_else():
+    from transforms.boilerplate.expand import fill_span
+
+    traf = [Block(INTRO.text), Block(ENTRIES[0].text), Block(ENTRIES[5].text), Block(ENTRIES[11].text)]
+    wide = fill_span(traf, DUMP)
+    assert _texts(wide) == _texts([INTRO, *ENTRIES])   # the four dropped entries between come back; no menu
+    # the closing note is 13 blocks after the last entry: a gap over ``gap`` stays a gap
+    traf_far = [*traf, Block(DUMP[-1].text)]
+    assert _texts(fill_span(traf_far, DUMP)) == _texts([INTRO, *ENTRIES, DUMP[-1]])
+    assert len(fill_span(traf_far, DUMP, gap=20)) == len(DUMP) - 2   # a wider gap takes the menu too
+    assert fill_span([Block(INTRO.text), Block(ENTRIES[0].text)], DUMP) is None   # adjacent: nothing added
+    assert fill_span([Block("Not on the page.")], DUMP) is None
+
+
+def test_widened_candidate_per_form():
+    from transforms.record import widened
+
+    traf = [Block(INTRO.text), Block(ENTRIES[0].text), Block(ENTRIES[5].text)]
+    assert widened(traf, PAGE, O, form="html", trimmed=False, cjk=0.0) is not None
+    assert widened(traf, PAGE, O, form="html", trimmed=False, cjk=0.9) is None      # a no-space-script page
+    assert widened(traf, DUMP, O, form="markdown", trimmed=True, cjk=0.0) is not None
+    assert widened(traf, DUMP, O, form="markdown", trimmed=False, cjk=0.0) is None  # the trim head left it whole
+    assert widened(traf, DUMP, O, form="text", trimmed=True, cjk=0.0) is None       # a text dump: never
+    assert widened(traf, [], O, form="html", trimmed=False, cjk=0.0) is None
+
+
+def test_markdown_head_widens_a_markdown_dump(monkeypatch):
+    import transforms.boilerplate.arbiter as arbiter
+    from transforms.record import arbitrate
+
+    traf = [Block(INTRO.text), Block(ENTRIES[0].text, "heading"), Block(ENTRIES[10].text, "heading"), Block(ENTRIES[11].text)]
+    ours = Article(body=[INTRO], header=[])
+
+    def decide(markdown: float) -> list[str]:
+        spec = {"features": list(FEATURES), "choose": _constant(-0.5), "trim": _constant(0.0),
+                "expand": dict(_constant(-1.0), features=list(EXPAND_FEATURES)),
+                "expand_markdown": dict(_constant(markdown), features=list(EXPAND_FEATURES))}
+        monkeypatch.setitem(arbiter._MODELS, "arbiter_model", ArbiterModel(spec))
+        return _texts(arbitrate(ours, traf, O, dump=True, form="markdown", page_tokens=120, page_blocks=DUMP).body)
+
+    assert decide(O.expand_margin + 0.1) == _texts([INTRO, *ENTRIES])   # the entries between come back
+    assert decide(O.expand_margin - 0.1) == _texts(traf)

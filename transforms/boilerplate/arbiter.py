@@ -222,19 +222,30 @@ class ArbiterModel:
     article is predicted to be than trafilatura's (trimmed where ``record.trims_edges``) on this page.
     ``trim`` (None in a model without it): on a page where trafilatura's article is trimmed, how much
     better the trimmed article is predicted to be than the untrimmed one: trimming to the prose drops
-    a listing's entries, which hold little prose. ``expand`` (None in a model without it): on an HTML
-    page where trafilatura's article stands untrimmed, how much better its widening to its DOM
-    container (``boilerplate.expand``) is predicted to be, over ``EXPAND_FEATURES``."""
+    a listing's entries, which hold little prose. ``expand_head(form)`` (None in a model without it):
+    on a page where trafilatura's article stands, how much better its widening over the page
+    (``record.widened``: an HTML page's DOM container, a Markdown dump's gaps) is predicted to be,
+    over ``EXPAND_FEATURES``; one head per form (``expand`` for HTML, ``expand_markdown``): one head
+    for both lowered cross-validated wcxb html from .822 to .819."""
+
+    EXPAND_HEADS = {"html": "expand", "markdown": "expand_markdown"}
 
     def __init__(self, spec: dict):
         if list(spec["features"]) != list(FEATURES):
             raise ValueError("arbiter model was trained on other features; retrain it (benchmarks/train_arbiter.py)")
-        if spec.get("expand") and list(spec["expand"]["features"]) != list(EXPAND_FEATURES):
-            raise ValueError("arbiter model's expand head was trained on other features; retrain it (benchmarks/train_arbiter.py)")
         self.version = spec.get("version", "")
         self.choose = TreeModel(spec["choose"])
         self.trim = TreeModel(spec["trim"]) if spec.get("trim") else None
-        self.expand = TreeModel(spec["expand"]) if spec.get("expand") else None
+        self.expand: dict[str, TreeModel] = {}
+        for form, key in self.EXPAND_HEADS.items():
+            if spec.get(key):
+                if list(spec[key]["features"]) != list(EXPAND_FEATURES):
+                    raise ValueError(f"arbiter model's {key} head was trained on other features; retrain it "
+                                     "(benchmarks/train_arbiter.py)")
+                self.expand[form] = TreeModel(spec[key])
+
+    def expand_head(self, form: str) -> TreeModel | None:
+        return self.expand.get(form)
 
 
 _MODELS: dict = {}

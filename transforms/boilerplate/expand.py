@@ -1,4 +1,4 @@
-"""Widen trafilatura's article on an HTML page to the DOM container that holds it.
+"""Widen trafilatura's article over the page: on an HTML page to the DOM container that holds it.
 
 On a listing, a collection or a service page trafilatura often keeps a few of the entries (or
 sections) of the page's main container and drops the rest: the entries are short, link-led and
@@ -12,6 +12,10 @@ text block of it, in page order, plus trafilatura's blocks outside it. Whether t
 replaces trafilatura's is decided per page by the arbiter model's ``expand`` head (it loses on a
 product page, where the container also holds the "viewed also" carousel, and on a forum), fitted
 and cross-validated by site in ``benchmarks/train_arbiter.py``.
+
+A Markdown dump has no DOM: ``fill_span`` widens its (edge-trimmed) article over the gaps between
+its blocks instead, the page's blocks that lie between two of trafilatura's at most ``gap`` blocks
+apart (the entries of a list it thinned out). The same head decides (its features say the form).
 
 Written by hand: it is a walk over the block list the job already has (no library segments a page
 by the container paths of its own DOM walk), linear in the number of blocks.
@@ -51,3 +55,21 @@ def expand_to_container(traf_body: list[Block], page_blocks: list[Block], share:
     if [b.text for b in out] == [b.text for b in traf_body]:
         return None
     return out
+
+
+def fill_span(traf_body: list[Block], page_blocks: list[Block], gap: int = 10) -> list[Block] | None:
+    """A Markdown dump's analogue of ``expand_to_container`` (a dump has no DOM): trafilatura's
+    article with the page's blocks that lie between two of its blocks at most ``gap`` blocks apart,
+    in page order: the entries of a list it thinned out. None where nothing is found on the page or
+    nothing is added."""
+    lines = {_norm(b.text) for b in traf_body if b.text.strip()}
+    hit = [i for i, b in enumerate(page_blocks) if b.image is None and _norm(b.text) in lines]
+    if not hit:
+        return None
+    keep = set(hit)
+    for a, b in zip(hit, hit[1:]):
+        if b - a - 1 <= gap:
+            keep.update(range(a + 1, b))
+    if len(keep) == len(hit):
+        return None
+    return [page_blocks[i] for i in sorted(keep) if page_blocks[i].image is None and page_blocks[i].text.strip()]
