@@ -82,12 +82,13 @@ def _install_capture() -> None:
         com = [b for b in comments if b.image is None and b.text.strip()]
         x = features(article.body, traf, com, o, form=form, page_tokens=page_tokens)
         cjk = R.cjk_share("\n".join(b.text for b in article.body or traf))
+        trim = R.trim_edges(traf, article.body, o, dump)
         trimmed = R.trims_edges(dump, cjk, o)   # the widened article is trafilatura's as the job has it
-        base = R.trim_edges(traf, article.body, o, dump) if trimmed else traf
+        base = trim if trimmed else traf
         wide = R.widened(base, page_blocks, o, form=form, trimmed=trimmed, cjk=cjk)
         _CAPTURE.update(
             x=x, ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf),
-            trim="\n".join(b.text for b in R.trim_edges(traf, article.body, o, dump)))
+            trim="\n".join(b.text for b in trim))
         if wide is not None:
             _CAPTURE.update(expand="\n".join(b.text for b in wide), x_expand=expand_features(x, base, wide))
         return original(article, traf_blocks, o, dump, comments=comments, form=form, page_tokens=page_tokens,

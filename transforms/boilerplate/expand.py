@@ -15,7 +15,7 @@ and cross-validated by site in ``benchmarks/train_arbiter.py``.
 
 A Markdown dump has no DOM: ``fill_span`` widens its (edge-trimmed) article over the gaps between
 its blocks instead, the page's blocks that lie between two of trafilatura's at most ``gap`` blocks
-apart (the entries of a list it thinned out). The same head decides (its features say the form).
+apart (the entries of a list it thinned out). A head of its own decides (``expand_markdown``).
 
 Written by hand: it is a walk over the block list the job already has (no library segments a page
 by the container paths of its own DOM walk), linear in the number of blocks.
@@ -37,10 +37,11 @@ def expand_to_container(traf_body: list[Block], page_blocks: list[Block], share:
     (see the module docstring), or None where none of its blocks is found on the page or the
     widened article is the same text."""
     lines = {_norm(b.text) for b in traf_body if b.text.strip()}
+    found = [_norm(b.text) in lines for b in page_blocks]   # each page block's text normalised once
     held: Counter = Counter()   # container path prefix -> tokens of trafilatura's blocks under it
     total = 0
-    for b in page_blocks:
-        if b.path and b.image is None and _norm(b.text) in lines:
+    for b, f in zip(page_blocks, found):
+        if f and b.path and b.image is None:
             n = sg.tokens(b.text)
             total += n
             p = b.path
@@ -50,8 +51,8 @@ def expand_to_container(traf_body: list[Block], page_blocks: list[Block], share:
         return None
     best = max((p for p, n in held.items() if n >= share * total), key=len)   # nested: one per depth
     depth = len(best)
-    out = [b for b in page_blocks
-           if b.image is None and b.text.strip() and (b.path[:depth] == best or _norm(b.text) in lines)]
+    out = [b for b, f in zip(page_blocks, found)
+           if b.image is None and b.text.strip() and (f or b.path[:depth] == best)]
     if [b.text for b in out] == [b.text for b in traf_body]:
         return None
     return out
