@@ -90,7 +90,7 @@ def _install_capture() -> None:
             x=x, ours="\n".join(b.text for b in article.body), traf="\n".join(b.text for b in traf),
             trim="\n".join(b.text for b in trim))
         if wide is not None:
-            _CAPTURE.update(expand="\n".join(b.text for b in wide), x_expand=expand_features(x, base, wide))
+            _CAPTURE.update(expand="\n".join(b.text for b in wide), x_expand=expand_features(x, base, wide, o))
         return original(article, traf_blocks, o, dump, comments=comments, form=form, page_tokens=page_tokens,
                         page_blocks=page_blocks)
     R.arbitrate = capture

@@ -180,7 +180,7 @@ def arbitrate(article: Article, traf_blocks: list[Block], o: BoilerplateOptions,
     head = model.expand_head(form) if model is not None else None
     if head is not None:
         wide = widened(traf_body, page_blocks, o, form=form, trimmed=trim, cjk=cjk)
-        if wide is not None and head.predict(expand_features(x, traf_body, wide)) > o.expand_margin:
+        if wide is not None and head.predict(expand_features(x, traf_body, wide, o)) > o.expand_margin:
             traf_body = wide
     return Article(body=traf_body, header=article.header, images=[b.image for b in traf_blocks if b.image is not None],
                    dropped=article.dropped)

@@ -144,3 +144,35 @@ def test_markdown_head_widens_a_markdown_dump(monkeypatch):
 
     assert decide(O.expand_margin + 0.1) == _texts([INTRO, *ENTRIES])   # the entries between come back
     assert decide(O.expand_margin - 0.1) == _texts(traf)
+
+
+def _expand_x(traf, wide):
+    from transforms.boilerplate.arbiter import expand_features
+
+    x = [0.0] * len(FEATURES)
+    x[FEATURES.index("log_page")] = 5.0   # a page of e^5 - 1 (147) tokens
+    got = expand_features(x, traf, wide, O)
+    assert len(got) == len(EXPAND_FEATURES) and got[:len(FEATURES)] == x
+    return dict(zip(EXPAND_FEATURES[len(FEATURES):], got[len(FEATURES):]))
+
+
+def test_expand_features_describe_what_widening_adds():
+    traf = [Block(INTRO.text)]
+    # widened over the listing: twelve added blocks, six alike linked headings and six alike date lines
+    listing = _expand_x(traf, [INTRO, *ENTRIES])
+    assert listing["log_add_blocks"] == pytest.approx(__import__("math").log1p(12))
+    assert listing["add_repeated"] == 1.0          # every added block's shape recurs (the entries)
+    assert listing["add_headings"] == 6.0 and listing["add_links"] > 0.3
+    assert listing["log_expand_ratio"] > 1.0 and listing["wide_page_share"] > 0.5
+    # widened by two paragraphs of prose: nothing recurs, nothing is a link
+    prose = [Block("The library opened its new print room this spring after two years of building work, and "
+                   "the first classes filled within a week of the programme going out to members."),
+             Block("Staff say the presses were restored by volunteers who met every Thursday evening, and "
+                   "that the binding course will run again in the autumn if the demand holds up.")]
+    essay = _expand_x(traf, [INTRO, *prose])
+    assert essay["add_repeated"] == 0.0 and essay["add_links"] == 0.0 and essay["add_headings"] == 0.0
+    assert essay["add_prose"] > listing["add_prose"]
+    assert essay["add_block_tokens"] > listing["add_block_tokens"]
+    # trafilatura's own blocks are not counted as added, wherever their text came from
+    same = _expand_x([Block(" ".join(INTRO.text.split(" ")))], [INTRO])
+    assert same["log_add_blocks"] == 0.0 and same["log_expand_ratio"] == 0.0

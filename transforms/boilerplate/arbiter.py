@@ -121,19 +121,37 @@ FEATURES = (
     "log_comments", "comments_ratio", "comments_prose", "log_page", "traf_page_share", "ours_page_share",
     "extra_share", "ours_only_share",
 )
-# The ``expand`` head's inputs: ``FEATURES`` and how much the widened article adds (``boilerplate.expand``).
-EXPAND_FEATURES = FEATURES + ("log_expand_ratio",)
+# The ``expand`` heads' inputs: ``FEATURES``, how much the widened article adds
+# (``boilerplate.expand``), and the shape of what it adds: a listing's entries are short, alike and
+# often link-led; a product page's "viewed also" carousel is the same, with prices; a service page's
+# sections are prose under headings. Adding these eight raised the cross-validated wcxb_dev mean F1 of
+# the HTML head .821 -> .824 and of the Markdown head .754 -> .755 (products +.010, listings +.009).
+EXPAND_FEATURES = FEATURES + (
+    "log_expand_ratio", "add_prose", "add_listy", "add_links", "add_headings", "log_add_blocks",
+    "add_block_tokens", "wide_page_share", "add_repeated",
+)
 
 
-def expand_features(x: list[float], traf: list, wide: list) -> list[float]:
-    """``EXPAND_FEATURES`` of a page: its ``features`` ``x`` and the log ratio of the widened
-    article's tokens (``wide``) to trafilatura's (``traf``)."""
+def expand_features(x: list[float], traf: list, wide: list, o) -> list[float]:
+    """``EXPAND_FEATURES`` of a page: its ``features`` ``x``, the log ratio of the widened article's
+    tokens (``wide``) to trafilatura's (``traf``), and the shape of the blocks widening adds (those
+    whose whitespace-normalised text is not one of trafilatura's): prose, list/table, link and
+    heading shares (``_shape``), how many, their mean size, the widened article's share of the page,
+    and the share of added blocks whose coarse shape (kind, size in steps of 4 tokens, link-led)
+    recurs three times or more (the entries of a list or carousel)."""
     import math
     from transforms.boilerplate import signals as sg
 
+    lines = {" ".join(b.text.split()) for b in traf}
+    added = [b for b in wide if " ".join(b.text.split()) not in lines]
     nt = sum(sg.tokens(b.text) for b in traf)
+    a_n, a_listy, a_links, a_prose, a_heads = _shape(added, o)
     nw = sum(sg.tokens(b.text) for b in wide)
-    return [*x, math.log((nw + 1) / (nt + 1))]
+    page = math.expm1(x[FEATURES.index("log_page")]) or 1.0
+    shapes = Counter((b.kind, min(sg.tokens(b.text) // 4, 10), b.link_share > 0.5) for b in added)
+    repeated = sum(c for c in shapes.values() if c >= 3) / (len(added) or 1)
+    return [*x, math.log((nw + 1) / (nt + 1)), a_prose, a_listy, a_links, float(a_heads), math.log1p(len(added)),
+            a_n / (len(added) or 1), nw / page, repeated]
 
 
 def _shape(blocks, o) -> tuple[int, float, float, float, int]:
