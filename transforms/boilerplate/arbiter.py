@@ -141,14 +141,15 @@ def expand_features(x: list[float], traf: list, wide: list, o) -> list[float]:
     recurs three times or more (the entries of a list or carousel)."""
     import math
     from transforms.boilerplate import signals as sg
+    from transforms.boilerplate.expand import added_blocks
 
-    lines = {" ".join(b.text.split()) for b in traf}
-    added = [b for b in wide if " ".join(b.text.split()) not in lines]
+    added = added_blocks(traf, wide)
+    tokens = {b.text: sg.tokens(b.text) for b in wide}   # each widened block's text counted once
     nt = sum(sg.tokens(b.text) for b in traf)
     a_n, a_listy, a_links, a_prose, a_heads = _shape(added, o)
-    nw = sum(sg.tokens(b.text) for b in wide)
+    nw = sum(tokens[b.text] for b in wide)
     page = math.expm1(x[FEATURES.index("log_page")]) or 1.0
-    shapes = Counter((b.kind, min(sg.tokens(b.text) // 4, 10), b.link_share > 0.5) for b in added)
+    shapes = Counter((b.kind, min(tokens[b.text] // 4, 10), b.link_share > 0.5) for b in added)
     repeated = sum(c for c in shapes.values() if c >= 3) / (len(added) or 1)
     return [*x, math.log((nw + 1) / (nt + 1)), a_prose, a_listy, a_links, float(a_heads), math.log1p(len(added)),
             a_n / (len(added) or 1), nw / page, repeated]

@@ -58,6 +58,13 @@ def expand_to_container(traf_body: list[Block], page_blocks: list[Block], share:
     return out
 
 
+def added_blocks(traf_body: list[Block], wide: list[Block]) -> list[Block]:
+    """The blocks of a widened article (``wide``) that are not trafilatura's: those whose
+    whitespace-normalised text is not one of its blocks' (the arbiter's expand features describe them)."""
+    lines = {_norm(b.text) for b in traf_body}
+    return [b for b in wide if _norm(b.text) not in lines]
+
+
 def fill_span(traf_body: list[Block], page_blocks: list[Block], gap: int = 10) -> list[Block] | None:
     """A Markdown dump's analogue of ``expand_to_container`` (a dump has no DOM): trafilatura's
     article with the page's blocks that lie between two of its blocks at most ``gap`` blocks apart,
