@@ -96,3 +96,28 @@ def test_memo_caches_long_lines_too_but_not_hostile_ones():
         assert (count(short), count(long_), count(huge)) == (len(short), len(long_), len(huge))
     assert calls.count(len(short)) == 1 and calls.count(len(long_)) == 1   # each counted once
     assert calls.count(len(huge)) == 3                                    # over the cap: not kept
+
+
+def test_ui_vocabulary_of_the_main_web_languages():
+    """The template words of other languages count as they do in Chinese and English; an article
+    sentence that holds one of them does not."""
+    for line in ("Verwandte Artikel", "Mehr zum Thema", "Kommentare", "À lire aussi", "Articles similaires",
+                 "Artículos relacionados", "Leia também", "Articoli correlati", "Lees ook", "Zobacz też",
+                 "İlgili haberler", "Читайте также", "Похожие статьи", "Комментарии", "関連記事", "おすすめ記事",
+                 "コメント", "관련기사", "많이 본 뉴스", "댓글"):
+        assert sg.is_sidebar_opener(line, 10), line
+    assert not sg.is_sidebar_opener("Kommentare von Lesern zeigen, wie sehr das Thema die Stadt bewegt.", 10)
+    assert not sg.is_sidebar_opener("Читайте также инструкцию к прибору", 10)   # not the whole label
+    for line in ("© 2026 Городские новости. Все права защищены.", "Alle Rechte vorbehalten.", "Tous droits réservés",
+                 "記事の無断転載を禁じます", "저작권자 © 서울일보 무단전재 및 재배포 금지", "Tüm hakları saklıdır.",
+                 "Haftungsausschluss: Die Inhalte dienen nur der Information.", "Отказ от ответственности"):
+        assert sg.is_copyright(line), line
+    assert not sg.is_copyright("Die Rechte der Mieter wurden gestärkt.")
+    for line in ("홍길동 기자", "Автор: Анна Петрова", "Quelle: dpa", "Fuente: EFE"):
+        assert sg.is_byline(line, 30), line
+    assert not sg.is_byline("기자회견에서 시장은 새 계획을 발표했다.", 30)
+    for line in ("1234 просмотра", "Aufrufe: 120", "조회수 1,234", "12 件のコメント", "5 commentaires"):
+        assert sg.has_counter(line), line
+    for line in ("Teilen", "Поделиться", "シェア", "공유하기", "Compartir"):
+        assert sg.is_ui_line(line, 8), line
+    assert not sg.is_ui_line("Teilenehmer berichten", 8)

@@ -25,28 +25,66 @@ _TRAILING_NOTE = re.compile(r"[（(【\[][^（()）【】\[\]]{1,12}[)）】\]]\
 _COLON = re.compile(r"[:：]")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|。。。)\s*$")
 
+# Generic UI and sidebar vocabulary, in Chinese, English and the other main languages of the web
+# (German, French, Spanish, Portuguese, Italian, Dutch, Polish, Turkish, Russian, Japanese, Korean):
+# the words a site's templates use for "related", "comments", "share", "all rights reserved", never a
+# site's own strings. A language without a list here falls back to the structural signals, as every
+# page does where its template words differ (``benchmarks.script_swap`` measures that case).
+
 # The whole (short) line must be sidebar vocabulary: a head word and an optional generic noun.
 _SIDEBAR_OPENER = re.compile(
     r"(?:(?:相关|热门|热点|热帖|热词|热榜|最新|推荐|精彩|延伸|更多|往期|今日|编辑|为您|猜你|大家都在|点击|阅读|评论|网友)"
     r"(?:阅读|文章|新闻|报道|推荐|帖子|专题|链接|内容|资讯|排行榜?|评论|视频|图片|图集|话题|标签|关注|喜欢|看|热点|榜)?"
     r"|延伸阅读|猜你喜欢|大家都在看|友情链接|发表评论|"
     r"related(?: \w+)?|popular(?: \w+)?|recommended(?: \w+)?|latest(?: \w+)?|trending(?: \w+)?|more (?:from|stories|news)(?: \w+)*|"
-    r"read (?:more|next)|you (?:may|might) also like|see also|comments?)",
+    r"read (?:more|next)|you (?:may|might) also like|see also|comments?|"
+    # de
+    r"(?:verwandte|ähnliche|weitere|neueste|beliebte|empfohlene) (?:artikel|beiträge|themen|nachrichten|meldungen)|"
+    r"mehr zum thema|mehr (?:aus|von|zu)(?: \w+){1,3}|lesen sie (?:auch|mehr)|auch interessant|meistgelesen(?:e|en)?(?: \w+)?|"
+    r"das könnte (?:sie|dich) auch interessieren|kommentare?|"
+    # fr
+    r"articles? (?:similaires|liés|connexes|récents|populaires|recommandés)|(?:à )?lire aussi|voir aussi|"
+    r"sur le même sujet|dans la même rubrique|vous (?:aimerez|pourriez aimer) (?:peut-être )?aussi|les plus lus|commentaires?|"
+    # es, pt, it
+    r"(?:artículos|noticias|entradas|publicaciones) relacionad[oa]s|(?:también )?te puede interesar|"
+    r"lo más (?:leído|visto)|más (?:leíd[oa]s|noticias)|lee también|ver también|comentarios?|"
+    r"(?:artigos|notícias|posts) relacionad[oa]s|leia também|veja também|mais lid[oa]s|comentários?|"
+    r"(?:articoli|notizie) correlat[ei]|leggi anche|potrebbe interessarti|i più letti|commenti|"
+    # nl, pl, tr
+    r"gerelateerde artikelen|lees ook|meest gelezen|reacties|"
+    r"(?:powiązane|podobne) artykuły|zobacz (?:też|także)|czytaj (?:też|także)|najczęściej czytane|komentarze|"
+    r"(?:ilgili|benzer) haberler|çok okunanlar|yorumlar|"
+    # ru
+    r"(?:похожие|другие|популярные|последние|рекомендуемые) (?:статьи|новости|записи|материалы|публикации)|"
+    r"читайте (?:также|ещё)|смотрите также|см\. также|новости по теме|по теме|самое (?:читаемое|популярное)|"
+    r"популярное|комментарии|"
+    # ja, ko
+    r"関連(?:記事|ニュース|情報|リンク)|関連する記事|(?:おすすめ|人気|最新|注目)(?:の)?記事|あわせて読みたい|"
+    r"こちらもおすすめ|コメント|アクセスランキング|"
+    r"관련 ?(?:기사|뉴스|글)|많이 본 (?:기사|뉴스)|(?:인기|추천|최신|주요) ?(?:기사|뉴스)|댓글)",
     re.I,
 )
 _COPYRIGHT = re.compile(
     r"未经.{0,12}(?:授权|许可|同意)|不得转载|禁止转载|严禁转载|谢绝转载|转载请注明|版权所有|版权归|版权声明|"
-    r"^\W{0,2}\w{0,6}声明[:：]|免责声明|本文仅代表作者(?:本人)?观点|copyright|all rights reserved|disclaimer|©|\(c\)\s*\d{4}",
+    r"^\W{0,2}\w{0,6}声明[:：]|免责声明|本文仅代表作者(?:本人)?观点|copyright|all rights reserved|disclaimer|©|\(c\)\s*\d{4}|"
+    r"alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|todos os direitos reservados|"
+    r"tutti i diritti riservati|alle rechten voorbehouden|wszelkie prawa zastrzeżone|tüm hakları saklıdır|"
+    r"все права защищены|無断(?:転載|複製|転用)|무단 ?(?:전재|복제|배포)|저작권자|"
+    r"haftungsausschluss|clause de non-responsabilité|aviso legal|descargo de responsabilidad|"
+    r"esclusione di responsabilità|отказ от ответственности|免責事項|면책 ?조항",
     re.I,
 )
 # Bylines and credit lines: writer, reporter, editor, source, photo credit.
 _BYLINE = re.compile(
     r"^[\s【\[(（]*(?:(?:文|作者|记者|本报记者|特约记者|通讯员|撰文|采写|编辑|责任编辑|责编|主编|编审|校对|"
-    r"来源|稿源|出处|摄影|摄|图|图片来源|图源|原标题|author|source|editor)\s*[/／:：|｜丨]\s*\S"
+    r"来源|稿源|出处|摄影|摄|图|图片来源|图源|原标题|author|source|editor|"
+    r"autor|auteur|autore|quelle|fuente|fonte|источник|автор|著者|筆者|出典|출처|글)\s*[/／:：|｜丨]\s*\S"
     r"|(?:by|written by)\s+[A-Z])",
     re.I,
 )
-_REPORTER = re.compile(r"^(?:\S{0,12}?(?:报|社|网|台|刊|日报|晚报|新闻))?\s*(?:本报|特约)?记者\s*[\u4e00-\u9fff·]{2,4}(?:\s+[\u4e00-\u9fff·]{2,4})*$")
+# A reporter credit: 记者 X (Chinese), X 기자 (Korean, name first).
+_REPORTER = re.compile(r"^(?:\S{0,12}?(?:报|社|网|台|刊|日报|晚报|新闻))?\s*(?:本报|特约)?记者\s*[\u4e00-\u9fff·]{2,4}(?:\s+[\u4e00-\u9fff·]{2,4})*$"
+                       r"|^[\uac00-\ud7a3]{2,4} ?(?:기자|특파원)(?: ?\S+@\S+)?$")
 _DATE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2}秒?)?)?"
     r"|\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?\s+\d{1,2}:\d{2}|\b\d{1,2}:\d{2}(?::\d{2})?\b"
@@ -54,14 +92,20 @@ _DATE = re.compile(
 # ``(?<!\d)\d++``: a number is read once from its first digit (``\d+`` alone was tried from every digit
 # of a long run of digits and backtracked over the rest: quadratic).
 _COUNTER = re.compile(
-    r"(?:阅读|浏览|点击|评论|点赞|收藏|分享|转发|人气|热度|views?|comments?|likes?|reads?)\s*+(?:[:：(（]\s*+)?\d++[万kK+]?\s*[)）]?"
-    r"|(?<!\d)\d++[万kK+]?\s*+(?:人?阅读|次?浏览|人?评论|条评论|赞|views?|comments?|likes?)",
+    r"(?:阅读|浏览|点击|评论|点赞|收藏|分享|转发|人气|热度|views?|comments?|likes?|reads?|"
+    r"aufrufe|kommentare|vues|commentaires|visitas|comentarios|просмотры|комментарии|閲覧数?|조회수?|댓글)"
+    r"\s*+(?:[:：(（]\s*+)?\d++[万kK+]?\s*[)）]?"
+    r"|(?<!\d)\d++[万kK+]?\s*+(?:人?阅读|次?浏览|人?评论|条评论|赞|views?|comments?|likes?|"
+    r"aufrufe|kommentare?|vues|commentaires?|visitas|comentarios?|просмотр(?:ов|а)?|комментари(?:ев|я|й)|件のコメント|개의 댓글)",
     re.I,
 )
 _UI = re.compile(
     r"^(?:分享到|分享|打印|字号|字体|收藏|举报|纠错|【纠错】|返回顶部|返回首页|上一篇|下一篇|上一页|下一页|"
     r"点击进入|点击查看|查看更多|加载更多|扫一扫|扫描二维码|关注我们|微信|微博|登录|注册|首页|"
-    r"share|print|tweet|email|subscribe|sign in|log in|back to top|next|previous)\b",
+    r"share|print|tweet|email|subscribe|sign in|log in|back to top|next|previous|"
+    r"teilen|drucken|abonnieren|anmelden|nach oben|partager|imprimer|s'abonner|se connecter|retour en haut|"
+    r"compartir|imprimir|suscríbete|iniciar sesión|compartilhar|condividi|delen|udostępnij|paylaş|"
+    r"поделиться|распечатать|подписаться|войти|наверх|シェア|ツイート|印刷|ログイン|ページトップ|공유하기|인쇄|로그인|구독)\b",
     re.I,
 )
 
