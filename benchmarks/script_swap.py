@@ -1,5 +1,6 @@
 """Script neutrality: the same pages written in another script. Every Latin letter of a page's text
-(its text nodes, the text fields of its JSON-LD, its title and description meta tags) and of its gold
+(its text nodes, the text fields of its JSON-LD and of the JSON a page preloads into a ``data-*``
+attribute, which trafilatura reads on a forum, its title and description meta tags) and of its gold
 is replaced by a letter of Cyrillic, Greek, Hangul or Arabic, one letter for one; markup, attributes,
 URLs, digits, punctuation and white space are untouched. The structure, density, position and
 repetition of every block stay as they were, so an extractor that decides by general signals scores
