@@ -1,6 +1,6 @@
 """The classifier: densest prose run, sidebar cut, in-run noise, image captions."""
 from transforms.boilerplate.blocks import Block, Image
-from transforms.boilerplate.classify import article_root, classify, cut_sidebar, densest_run
+from transforms.boilerplate.classify import article_root, classify, cut_sidebar, densest_run, drop_trailing_notices
 from transforms.options import BoilerplateOptions
 
 O = BoilerplateOptions()
@@ -90,3 +90,16 @@ def test_opener_followed_by_cards_still_ends_the_article():
     blocks = [Block(P1), Block(P2), Block(P3), Block("相关新闻"), Block(P1.replace("据报道", "另据报道")),
               Block("2018-06-10 11:03:23"), Block(P2.replace("当地时间", "北京时间")), Block("2018-06-09 10:39:03")]
     assert cut_sidebar(blocks, 0, len(blocks), O) == 3
+
+
+def test_drop_trailing_notices_cuts_short_notices_at_the_end_only():
+    o = BoilerplateOptions()
+    para = Block("The council approved the budget on Monday after a long debate, and work starts in spring.")
+    rights = Block("Copyright © 2025 The Herald. All rights reserved.")
+    russian = Block("© 2026 Городские новости. Все права защищены.")
+    image = Block("", "image", image=Image("/a.jpg", None))
+    assert drop_trailing_notices([para, rights, russian], o) == [para]
+    assert drop_trailing_notices([rights, para], o) == [rights, para]          # not at the end: stays
+    assert drop_trailing_notices([para, rights, image], o) == [para, rights, image]   # the image ends it
+    long_note = Block("Copyright law " + "protects the authors of the works discussed here and their heirs, " * 6)
+    assert drop_trailing_notices([para, long_note], o) == [para, long_note]   # a paragraph, not a notice

@@ -184,3 +184,20 @@ def test_a_date_without_zone_is_china_time_on_a_chinese_page_and_utc_otherwise()
     en = "---\ndate: 2025-02-13 21:10:08\n---\n\n" + "This is an English paragraph that tells a story, and it is long enough.\n\n" * 3
     assert extract(zh.encode(), "zh.md")["published_at"].utcoffset() == timedelta(hours=8)
     assert extract(en.encode(), "en.md")["published_at"].utcoffset() == timedelta(0)
+
+
+def test_a_copyright_notice_that_ends_the_article_container_is_cut_in_any_of_its_languages():
+    """Trafilatura keeps a notice that sits inside the article's container; the record does not."""
+    paras = ["The city will green more than two hundred courtyards over the next three years, the administration "
+             "said on Monday, and residents may choose the trees and shrubs themselves.",
+             "About forty million euros are set aside. Part of the money goes to new playgrounds and benches, the "
+             "rest to old lawns that suffered in the dry summers.",
+             "Experts point to good results in other large cities, where complaints about the state of the "
+             "courtyards fell once residents took part in the planning."]
+    for note in ("© 2026 City News. All rights reserved.", "© 2026 Stadtanzeiger. Alle Rechte vorbehalten.",
+                 "© 2026 Городские новости. Все права защищены."):
+        html = ("<html><head><meta charset='utf-8'><title>Courtyards</title></head><body><nav><a href='/'>Home</a> "
+                "<a href='/n'>News</a></nav><article><h1>Courtyards</h1>" + "".join(f"<p>{p}</p>" for p in paras)
+                + f"<p>{note}</p></article><footer>About | Contact</footer></body></html>")
+        rec = extract(html.encode(), "courtyards.html")
+        assert rec["text"].splitlines()[-3:] == paras and note not in rec["text"], note

@@ -137,6 +137,21 @@ def is_caption(prev: Block | None, block: Block, o: BoilerplateOptions) -> bool:
     return 0 < t <= o.caption_tokens and not (sg.ends_like_sentence(block.text) and sg.punct_count(block.text) >= 3)
 
 
+def drop_trailing_notices(body: list[Block], o: BoilerplateOptions) -> list[Block]:
+    """The article without the short copyright / disclaimer lines that end it ("© 2025 X. All rights
+    reserved."), whichever extractor chose it: trafilatura keeps a site footer's notice where it sits
+    inside the article's container. Position and the notice signal only; a longer paragraph that
+    mentions copyright stays. Measured on the final article of every dev page-form: wcxb_dev 102
+    page-forms change (html 8, text 56, Markdown 38), 93 score higher and 2 lower in word F1 (none lower
+    in shingle F1; means +.0001 to +.0003), must-not-contain leaks 664 -> 655 (text), 391 -> 382
+    (Markdown); on the Chinese sets 1 page-form changes (higher)."""
+    end = len(body)
+    while end and body[end - 1].image is None and sg.tokens(body[end - 1].text) <= o.trailing_notice_tokens \
+            and sg.is_copyright(body[end - 1].text):
+        end -= 1
+    return body[:end] if end < len(body) else body
+
+
 def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
     counts = sg.line_counts(blocks)
     prose = [is_prose(b, o) for b in blocks]   # asked for by every step below: computed once
