@@ -1,6 +1,7 @@
 """The classifier: densest prose run, sidebar cut, in-run noise, image captions."""
 from transforms.boilerplate.blocks import Block, Image
-from transforms.boilerplate.classify import article_root, classify, cut_sidebar, densest_run, drop_trailing_notices
+from transforms.boilerplate.classify import (article_root, classify, cut_at_late_opener, cut_sidebar, densest_run,
+                                             drop_trailing_notices)
 from transforms.options import BoilerplateOptions
 
 O = BoilerplateOptions()
@@ -103,3 +104,13 @@ def test_drop_trailing_notices_cuts_short_notices_at_the_end_only():
     assert drop_trailing_notices([para, rights, image], o) == [para, rights, image]   # the image ends it
     long_note = Block("Copyright law " + "protects the authors of the works discussed here and their heirs, " * 6)
     assert drop_trailing_notices([para, long_note], o) == [para, long_note]   # a paragraph, not a notice
+
+
+def test_cut_at_late_opener_needs_most_of_the_article_above_the_label():
+    o = BoilerplateOptions()
+    paras = [Block(f"Paragraph {i} of the article says what happened on the quay, who spoke and what comes next.")
+             for i in range(4)]
+    label, teaser = Block("Comments"), Block("Nice piece, thanks for writing it up.")
+    assert cut_at_late_opener([*paras, label, teaser], o) == paras
+    assert cut_at_late_opener([paras[0], label, *paras[1:]], o) == [paras[0], label, *paras[1:]]   # early: a section
+    assert cut_at_late_opener([*paras, Block("Комментарии"), teaser], o) == paras

@@ -201,3 +201,24 @@ def test_a_copyright_notice_that_ends_the_article_container_is_cut_in_any_of_its
                 + f"<p>{note}</p></article><footer>About | Contact</footer></body></html>")
         rec = extract(html.encode(), "courtyards.html")
         assert rec["text"].splitlines()[-3:] == paras and note not in rec["text"], note
+
+
+def test_a_text_dump_ends_at_the_sidebar_label_that_follows_its_article():
+    """A dump has no markup to tell a related list or a comment thread from the article: the label that
+    opens it does."""
+    paras = ["The city will green more than two hundred courtyards over the next three years, the administration "
+             "said on Monday, and residents may choose the trees and shrubs themselves.",
+             "About forty million euros are set aside. Part of the money goes to new playgrounds and benches, the "
+             "rest to old lawns that suffered in the dry summers.",
+             "Experts point to good results in other large cities, where complaints about the state of the "
+             "courtyards fell once residents took part in the planning.",
+             "Applications can be made until the end of February on the city's service portal, and the first "
+             "planting is planned for the autumn, when the soil is moist again."]
+    comments = ["Finally something happens in our district, we have waited years for more green in front of the door.",
+                "Nice idea, but who waters all the new trees in summer when the money runs out again?"]
+    teasers = ["The city opens three new metro stations", "Fares will rise in January", "New ice rinks in the parks"]
+    dump = "\n".join(["Home", "World", "Sport", "Greener courtyards", *paras, "© 2026 City News. All rights reserved.",
+                      "Read next", *teasers, "Comments", *comments])
+    rec = extract(dump.encode(), "courtyards.txt")
+    assert rec["text"].splitlines()[:4] == paras
+    assert "Comments" not in rec["text"] and "waters" not in rec["text"]   # the thread below the late label

@@ -152,6 +152,24 @@ def drop_trailing_notices(body: list[Block], o: BoilerplateOptions) -> list[Bloc
     return body[:end] if end < len(body) else body
 
 
+def cut_at_late_opener(body: list[Block], o: BoilerplateOptions) -> list[Block]:
+    """A text dump's article up to the first sidebar label ("Comments", "Read next", 相关文章) that has
+    ``late_opener_share`` of the article's tokens above it: on a dump (no markup, so trafilatura sees one
+    flat run of lines) the comment thread or the related list that follows such a label stays in
+    whichever article was chosen. Measured on the final text dumps of every dev set: wcxb_dev 100
+    page-forms change, 88 higher and 12 lower (mean word F1 +.0028, shingle +.0022; forums 21 higher,
+    none lower, +.013), cleaneval_zh 2 higher, xmu_news_zh none. Not on HTML (mean -.0008: a label
+    there is more often a section of the article) or Markdown (+.0006, one Chinese page lower)."""
+    toks = [sg.tokens(b.text) for b in body]
+    total, above = sum(toks), 0
+    for i, b in enumerate(body):
+        if i and above >= o.late_opener_share * total and b.image is None \
+                and sg.is_sidebar_opener(b.text, o.sidebar_opener_tokens):
+            return body[:i]
+        above += toks[i]
+    return body
+
+
 def classify(blocks: list[Block], o: BoilerplateOptions) -> Article:
     counts = sg.line_counts(blocks)
     prose = [is_prose(b, o) for b in blocks]   # asked for by every step below: computed once
