@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-PIPELINE_VERSION = "0.3.5"
+PIPELINE_VERSION = "0.3.6"
 
 TS = pa.timestamp("us", tz="UTC")
 

@@ -44,6 +44,7 @@ class BoilerplateOptions:
     byline_tokens: int = 30            # a byline/credit line is at most this long
     notice_tokens: int = 150           # a copyright notice / disclaimer paragraph is at most this long
     trailing_notice_tokens: int = 40   # the article's last lines that are notices this short are cut, whoever chose it
+    consent_tokens: int = 200          # a cookie / consent banner paragraph is at most this long (cut, whoever chose it)
     late_opener_share: float = 0.7     # a text dump's article ends at a sidebar label with this share of its tokens above
     meta_rest_tokens: int = 6          # a date/counter line has at most this many other tokens
     ui_tokens: int = 8                 # a share/print control line is at most this long

@@ -16,7 +16,8 @@ from transforms.boilerplate import signals as sg
 from transforms.boilerplate.arbiter import (FEATURES, bag, cjk_share, cut_from, expand_features, features, keep_classifier,
                                             load_model)
 from transforms.boilerplate.blocks import Block
-from transforms.boilerplate.classify import Article, classify, cut_at_late_opener, drop_trailing_notices, is_prose
+from transforms.boilerplate.classify import (Article, classify, cut_at_late_opener, drop_consent_notices,
+                                             drop_trailing_notices, is_prose)
 from transforms.boilerplate.expand import expand_to_container, fill_span
 from transforms.decode import decode
 from transforms.detect import detect_form
@@ -94,6 +95,7 @@ def _extract(raw: bytes, source_file: str, options: ExtractOptions) -> dict:
     fields = merge(fields, dump_header_fields(article, blocks, options) if form != "html" else {})
     body, byline_author = strip_bylines(article)
     body = drop_trailing_notices(body, options.boilerplate)
+    body = drop_consent_notices(body, options.boilerplate)
     if form == "text":
         body = cut_at_late_opener(body, options.boilerplate)
     fields = merge(fields, {"author": byline_author, "url": trailing_source_link(blocks)})

@@ -1,7 +1,7 @@
 """The classifier: densest prose run, sidebar cut, in-run noise, image captions."""
 from transforms.boilerplate.blocks import Block, Image
 from transforms.boilerplate.classify import (article_root, classify, cut_at_late_opener, cut_sidebar, densest_run,
-                                             drop_trailing_notices)
+                                             drop_consent_notices, drop_trailing_notices)
 from transforms.options import BoilerplateOptions
 
 O = BoilerplateOptions()
@@ -114,3 +114,15 @@ def test_cut_at_late_opener_needs_most_of_the_article_above_the_label():
     assert cut_at_late_opener([*paras, label, teaser], o) == paras
     assert cut_at_late_opener([paras[0], label, *paras[1:]], o) == [paras[0], label, *paras[1:]]   # early: a section
     assert cut_at_late_opener([*paras, Block("Комментарии"), teaser], o) == paras
+
+
+def test_drop_consent_notices_drops_cookie_banners_wherever_they_sit():
+    o = BoilerplateOptions()
+    banner = Block("We use cookies and similar technologies to improve your browsing experience, personalise content "
+                   "and analyse our traffic. By clicking Accept all, you consent to our use of cookies.")
+    paras = [Block(f"Paragraph {i} of the review says how the kettle boils, how loud it is and what it costs.")
+             for i in range(3)]
+    image = Block("", "image", image=Image("/a.jpg", None))
+    assert drop_consent_notices([banner, *paras], o) == paras
+    assert drop_consent_notices([*paras[:2], banner, image, paras[2]], o) == [*paras[:2], image, paras[2]]
+    assert drop_consent_notices(paras, o) == paras

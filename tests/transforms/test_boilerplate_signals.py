@@ -121,3 +121,28 @@ def test_ui_vocabulary_of_the_main_web_languages():
     for line in ("Teilen", "Поделиться", "シェア", "공유하기", "Compartir"):
         assert sg.is_ui_line(line, 8), line
     assert not sg.is_ui_line("Teilenehmer berichten", 8)
+
+
+def test_is_consent_notice_needs_a_cookie_word_early_and_consent_vocabulary():
+    banners = [
+        "We use cookies to improve your experience on our site and to show you relevant advertising. "
+        "By continuing to browse you agree to our use of cookies.",
+        "This website uses cookies. Accept all",
+        "Wir verwenden Cookies, um Ihnen ein optimales Webseiten-Erlebnis zu bieten. Mit Ihrer Einwilligung ...",
+        "Nous utilisons des cookies pour améliorer votre expérience. Consentement",
+        "Utilizamos cookies propias y de terceros. Si continúa navegando, acepta su uso.",
+        "Мы используем файлы cookie, чтобы сайт работал лучше. Продолжая, вы даёте согласие.",
+        "当サイトではクッキーを使用しています。同意する",
+        "이 웹사이트는 쿠키를 사용합니다. 동의",
+    ]
+    for text in banners:
+        assert sg.is_consent_notice(text, 200), text
+    not_banners = [
+        "Bake the cookies for twelve minutes, then let them cool on a rack before you ice them.",
+        "To set cookies you can use the set_cookie method of response objects.",   # documentation
+        "Cookie-cutter plans fail, and a third-party audit showed why.",
+        "Get started with forms: one attribute, no extra code, deploy in a minute. " * 4 + "Cookie Settings",  # late
+        "We use cookies to improve your experience, and by continuing you agree. " * 30,   # too long for a banner
+    ]
+    for text in not_banners:
+        assert not sg.is_consent_notice(text, 200), text

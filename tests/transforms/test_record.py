@@ -222,3 +222,25 @@ def test_a_text_dump_ends_at_the_sidebar_label_that_follows_its_article():
     rec = extract(dump.encode(), "courtyards.txt")
     assert rec["text"].splitlines()[:4] == paras
     assert "Comments" not in rec["text"] and "waters" not in rec["text"]   # the thread below the late label
+
+
+def test_a_cookie_banner_is_cut_from_the_article_in_html_and_in_a_text_dump():
+    """Trafilatura keeps a consent banner that sits inside the main container, and a dump carries it as
+    a paragraph: neither reaches the record."""
+    from transforms import extract
+    paras = ["The city will green more than two hundred courtyards over the next three years, the administration "
+             "said on Monday, and residents may choose the trees and shrubs themselves.",
+             "About forty million euros are set aside. Part of the money goes to new playgrounds and benches, the "
+             "rest to old lawns that suffered in the dry summers.",
+             "Experts point to good results in other large cities, where complaints about the state of the "
+             "courtyards fell once residents took part in the planning."]
+    banner = ("We use cookies and similar technologies to improve your browsing experience and to analyse our "
+              "traffic. By clicking Accept all, you consent to our use of cookies.")
+    html = ("<html><head><meta charset='utf-8'><title>Courtyards</title></head><body><main><div class='consent'>"
+            f"<p>{banner}</p><button>Accept all</button></div><article><h1>Courtyards</h1>"
+            + "".join(f"<p>{p}</p>" for p in paras) + "</article></main><footer>About | Contact</footer></body></html>")
+    rec = extract(html.encode(), "courtyards.html")
+    assert "cookies" not in rec["text"] and rec["text"].splitlines()[-3:] == paras
+    dump = "\n".join(["Home", "News", "Courtyards", banner, "Accept all", *paras, "About", "Contact"])
+    rec = extract(dump.encode(), "courtyards.txt")
+    assert "cookies" not in rec["text"] and all(p in rec["text"] for p in paras)

@@ -101,6 +101,23 @@ _COUNTER = re.compile(
 )
 # (the counters cut out of a line as it is, in its own case)
 _COUNTER_ANY_CASE = re.compile(_COUNTER.pattern, re.I)
+# A cookie / consent banner: a cookie word and the banner's consent vocabulary in one paragraph
+# ("We use cookies ... Accept all", "By continuing ... you agree"), in the same languages. Both are
+# needed: an article may mention cookies (baking, HTTP docs) and a page may mention consent.
+_COOKIE_WORD = re.compile(r"\bcookies?\b(?!-cutter)|クッキー|쿠키|куки|ciasteczk|çerez")
+_CONSENT_OPENING_CHARS = 200   # a banner speaks of cookies from its first sentence; a line that gets to them late is other text
+_CONSENT = re.compile(
+    r"(?:we|this (?:web)?site|our (?:web)?site|our partners|the site) (?:\w+ ){0,2}(?:use|uses|using|store|set)s? "
+    r"(?:\w+ )?(?:cookies|technologies)|(?:use|usage) of cookies|accept(?:ing)? (?:all |the |our )?cookies|"
+    r"(?:allow|reject|decline|manage|refuse) (?:all |optional |non-essential )?cookies|"
+    r"cookies? (?:policy|settings|preferences|notice|consent|statement|banner|declaration)|"
+    r"consent|by (?:continuing|using|browsing|clicking)|you agree|privacy policy|third[- ]part|"
+    r"verwende[nt] cookies|cookie-(?:einstellungen|richtlinie|hinweis)|einwilligung|datenschutz|"
+    r"utilis(?:ons|e) (?:des )?cookies|consentement|utiliza(?:mos)? cookies|usamos cookies|"
+    r"utilizz(?:iamo|a) (?:i )?cookie|consenso|gebruik(?:t|en)? cookies|toestemming|"
+    r"używa(?:my)? (?:plików )?cookie|zgod|kullan|используем (?:файлы )?cookie|файлы cookie|согласи|"
+    r"cookieを使用|クッキーを使用|同意|쿠키를 사용|동의|隐私政策|使用cookie"
+)
 _UI = re.compile(
     r"^(?:分享到|分享|打印|字号|字体|收藏|举报|纠错|【纠错】|返回顶部|返回首页|上一篇|下一篇|上一页|下一页|"
     r"点击进入|点击查看|查看更多|加载更多|扫一扫|扫描二维码|关注我们|微信|微博|登录|注册|首页|"
@@ -222,6 +239,21 @@ def is_meta_line(text: str, max_rest_tokens: int) -> bool:
 def has_counter(text: str) -> bool:
     """A view / comment / like counter (阅读:129, 0人评论, 12 comments) anywhere in the line."""
     return bool(_COUNTER.search(text.lower()))
+
+
+@memo
+def is_consent_notice(text: str, max_tokens: int) -> bool:
+    """A cookie / consent banner paragraph ("We use cookies to improve your experience ... Accept all"),
+    at most ``max_tokens`` long, that names cookies in its first ``_CONSENT_OPENING_CHARS`` characters:
+    text a page lays over its article, in no article's own words."""
+    head = text[:_CONSENT_OPENING_CHARS]
+    # (substring tests first: a regex run over the head of every block of every page cost 1 % of CPU)
+    if not ("ookie" in head or "OOKIE" in head or "クッキー" in head or "쿠키" in head or "уки" in head
+            or "УКИ" in head or "iasteczk" in head or "erez" in head or "EREZ" in head):
+        return False
+    if not _COOKIE_WORD.search(head.lower()) or tokens(text) > max_tokens:
+        return False
+    return bool(_CONSENT.search(text.lower()))
 
 
 @memo
