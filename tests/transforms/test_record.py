@@ -186,14 +186,18 @@ def test_a_date_without_zone_is_china_time_on_a_chinese_page_and_utc_otherwise()
     assert extract(en.encode(), "en.md")["published_at"].utcoffset() == timedelta(0)
 
 
+# Three paragraphs of a news article, for the tests of what is cut around an article.
+COURTYARDS = ["The city will green more than two hundred courtyards over the next three years, the administration "
+              "said on Monday, and residents may choose the trees and shrubs themselves.",
+              "About forty million euros are set aside. Part of the money goes to new playgrounds and benches, the "
+              "rest to old lawns that suffered in the dry summers.",
+              "Experts point to good results in other large cities, where complaints about the state of the "
+              "courtyards fell once residents took part in the planning."]
+
+
 def test_a_copyright_notice_that_ends_the_article_container_is_cut_in_any_of_its_languages():
     """Trafilatura keeps a notice that sits inside the article's container; the record does not."""
-    paras = ["The city will green more than two hundred courtyards over the next three years, the administration "
-             "said on Monday, and residents may choose the trees and shrubs themselves.",
-             "About forty million euros are set aside. Part of the money goes to new playgrounds and benches, the "
-             "rest to old lawns that suffered in the dry summers.",
-             "Experts point to good results in other large cities, where complaints about the state of the "
-             "courtyards fell once residents took part in the planning."]
+    paras = COURTYARDS
     for note in ("© 2026 City News. All rights reserved.", "© 2026 Stadtanzeiger. Alle Rechte vorbehalten.",
                  "© 2026 Городские новости. Все права защищены."):
         html = ("<html><head><meta charset='utf-8'><title>Courtyards</title></head><body><nav><a href='/'>Home</a> "
@@ -206,14 +210,8 @@ def test_a_copyright_notice_that_ends_the_article_container_is_cut_in_any_of_its
 def test_a_text_dump_ends_at_the_sidebar_label_that_follows_its_article():
     """A dump has no markup to tell a related list or a comment thread from the article: the label that
     opens it does."""
-    paras = ["The city will green more than two hundred courtyards over the next three years, the administration "
-             "said on Monday, and residents may choose the trees and shrubs themselves.",
-             "About forty million euros are set aside. Part of the money goes to new playgrounds and benches, the "
-             "rest to old lawns that suffered in the dry summers.",
-             "Experts point to good results in other large cities, where complaints about the state of the "
-             "courtyards fell once residents took part in the planning.",
-             "Applications can be made until the end of February on the city's service portal, and the first "
-             "planting is planned for the autumn, when the soil is moist again."]
+    paras = [*COURTYARDS, "Applications can be made until the end of February on the city's service portal, and "
+                          "the first planting is planned for the autumn, when the soil is moist again."]
     comments = ["Finally something happens in our district, we have waited years for more green in front of the door.",
                 "Nice idea, but who waters all the new trees in summer when the money runs out again?"]
     teasers = ["The city opens three new metro stations", "Fares will rise in January", "New ice rinks in the parks"]
@@ -228,12 +226,7 @@ def test_a_cookie_banner_is_cut_from_the_article_in_html_and_in_a_text_dump():
     """Trafilatura keeps a consent banner that sits inside the main container, and a dump carries it as
     a paragraph: neither reaches the record."""
     from transforms import extract
-    paras = ["The city will green more than two hundred courtyards over the next three years, the administration "
-             "said on Monday, and residents may choose the trees and shrubs themselves.",
-             "About forty million euros are set aside. Part of the money goes to new playgrounds and benches, the "
-             "rest to old lawns that suffered in the dry summers.",
-             "Experts point to good results in other large cities, where complaints about the state of the "
-             "courtyards fell once residents took part in the planning."]
+    paras = COURTYARDS
     banner = ("We use cookies and similar technologies to improve your browsing experience and to analyse our "
               "traffic. By clicking Accept all, you consent to our use of cookies.")
     html = ("<html><head><meta charset='utf-8'><title>Courtyards</title></head><body><main><div class='consent'>"
